@@ -3,7 +3,7 @@
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -75,10 +75,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_exit_status["code"])
-
-
-@pytest.fixture
-def tmp_var_dir(tmp_path: Any) -> Iterator[Any]:
-    var = tmp_path / "var"
-    var.mkdir()
-    yield var

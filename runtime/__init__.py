@@ -1,0 +1,1 @@
+"""Process plumbing for the composition roots: Temporal connections, the embedded server."""
