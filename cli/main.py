@@ -1,0 +1,62 @@
+"""The ``grassroots`` command."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from logconfig import configure_logging
+from settings import Settings
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cli.stack import run_stack
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return asyncio.run(run_stack(settings, with_api=not args.no_api))
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import worker
+
+    worker.main()
+    return 0
+
+
+def _api(args: argparse.Namespace) -> int:
+    from cli.stack import serve_api
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return asyncio.run(serve_api(settings))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grassroots",
+        description="Durable case engine for urban grassroots Party-building mechanisms.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the whole embedded stack: Temporal dev server, worker and API"
+    )
+    run.add_argument("--no-api", action="store_true", help="start no HTTP API")
+    run.set_defaults(func=_run)
+
+    commands.add_parser("worker", help="run a worker against TEMPORAL_ADDRESS").set_defaults(
+        func=_worker
+    )
+    commands.add_parser("api", help="run the HTTP API and UI").set_defaults(func=_api)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Record the histories that the replay tests check: ``python -m tests.replay.record``.
+
+Each scenario runs a real case on the time-skipping server and writes its history to
+``tests/replay/histories/<WorkflowType>__<scenario>.json``.
+"""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from models.deadline import DeadlineSpec, EscalationStep, Point, Reminder
+from models.duration import Duration
+from models.supervised_task import AnswerInput, ExtendInput, SupervisedTaskInput
+from runtime.devserver import installed_binary
+from runtime.temporal import ensure_search_attributes
+from worker import WORKFLOWS, build_activities
+from workflows.supervised_task import SupervisedTaskWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+
+Scenario = Callable[[WorkflowEnvironment, str], Awaitable[str]]
+
+
+def _spec() -> DeadlineSpec:
+    return DeadlineSpec(
+        task_id="signoff",
+        title="年检登记社区党组织签署意见",
+        owner="community-1",
+        due_in=Duration.parse("5wd"),
+        reminders=(Reminder(at=Point(fraction=0.5)), Reminder(at=Point(fraction=0.9))),
+        escalation=(
+            EscalationStep(level="yellow", at=Point(after_due=Duration.parse("0d")), to="street"),
+            EscalationStep(level="red", at=Point(after_due=Duration.parse("5wd")), to="street"),
+        ),
+    )
+
+
+async def supervised_task_answered_late(env: WorkflowEnvironment, task_queue: str) -> str:
+    """Reminders and a yellow card fire, an extension is granted, then the answer arrives."""
+    workflow_id = f"supervised_task/replay-{uuid.uuid4()}"
+    handle = await env.client.start_workflow(
+        SupervisedTaskWorkflow.run,
+        SupervisedTaskInput(spec=_spec(), community="community-1", assigned_by="admin"),
+        id=workflow_id,
+        task_queue=task_queue,
+    )
+    await env.sleep(8 * 86400)
+    await handle.execute_update(
+        SupervisedTaskWorkflow.extend_deadline,
+        ExtendInput(actor="admin", role="admin", reason="材料补充", by=Duration.parse("5wd")),
+    )
+    await env.sleep(86400)
+    await handle.signal(
+        SupervisedTaskWorkflow.answer,
+        AnswerInput(event_id="ev-1", actor="community-1", payload={"decision": "granted"}),
+    )
+    await handle.result()
+    return workflow_id
+
+
+SCENARIOS: dict[str, Scenario] = {"answered_late": supervised_task_answered_late}
+
+
+async def record() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=installed_binary("temporal-test-server"),
+    )
+    await ensure_search_attributes(env.client, env.client.namespace)
+    try:
+        task_queue = f"record-{uuid.uuid4()}"
+        async with Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=list(WORKFLOWS),
+            activities=build_activities(),
+        ):
+            for name, scenario in SCENARIOS.items():
+                workflow_id = await scenario(env, task_queue)
+                history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                wf_type = history.events[0].workflow_execution_started_event_attributes
+                path = HISTORIES / f"{wf_type.workflow_type.name}__{name}.json"
+                path.write_text(history.to_json())
+                print(f"recorded {path}")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
