@@ -2,6 +2,8 @@
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,7 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     code: int = args.func(args)
+    if args.command in _SERVICES:
+        _exit_now(code)
     return code
+
+
+_SERVICES = {"run", "worker", "api"}
+
+
+def _exit_now(code: int) -> None:
+    """Exit a service process once it has shut down in order.
+
+    Everything is stopped and flushed by now; skipping interpreter finalisation avoids a crash
+    ("Fatal Python error: PyGILState_Release") when the Temporal SDK's native threads are torn
+    down after Python, which would turn a clean shutdown into exit code -6.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ async def test_case_survives_sigterm_and_its_timer_fires_after_restart(stack: St
     result = await handle.result(rpc_timeout=timedelta(seconds=30))
     assert result.status == TaskStatus.ANSWERED
     assert result.answer == {"grade": "称职"}
-    assert stack.stop() == 0
+    assert stack.stop() == 0, "".join(stack.output)
 
 
 async def test_external_temporal_address_starts_no_server(
@@ -173,6 +173,6 @@ async def test_external_temporal_address_starts_no_server(
         assert "Temporal Web UI" not in banner
         assert not (tmp_path / "var" / "temporal.db").exists()
         assert not _port_open(s.temporal_port)
-        assert s.stop() == 0
+        assert s.stop() == 0, "".join(s.output)
     finally:
         s.kill()
