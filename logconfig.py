@@ -28,7 +28,12 @@ _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
 ]
 
 # Third-party loggers that are chatty at INFO; they still pass through the same chain.
-_QUIET = {"sqlalchemy.engine": "WARNING", "uvicorn.access": "WARNING", "httpx": "WARNING"}
+_QUIET = {
+    "sqlalchemy.engine": "WARNING",
+    "uvicorn.access": "WARNING",
+    "httpx": "WARNING",
+    "alembic": "WARNING",
+}
 
 
 def configure_logging(

@@ -1,0 +1,47 @@
+"""Errors of the database layer: the registry's domain errors and import failures."""
+
+from dataclasses import dataclass
+
+
+class RegistryError(Exception):
+    """Base error of the registry."""
+
+
+class UnknownReference(RegistryError):
+    """A record names something the registry does not hold."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"unknown {kind}: {key!r}")
+
+
+class InvalidRecord(RegistryError):
+    """A record breaks a rule that spans fields (e.g. a floating member without a credential)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in an import file: a cell, a row (no column) or the sheet itself (no row)."""
+
+    where: str
+    row: int | None
+    column: str
+    message: str
+
+    def format(self) -> str:
+        """``组织!第12行 组织类型: 未知的组织类型 "个体户"; 可选: …``."""
+        place = self.where if self.row is None else f"{self.where}!第{self.row}行"
+        column = f" {self.column}" if self.column else ""
+        return f"{place}{column}: {self.message}"
+
+
+class ImportRejected(RegistryError):
+    """A file was refused and nothing was written; ``errors`` lists every problem found."""
+
+    def __init__(self, source: str, errors: list[RowError]) -> None:
+        self.source = source
+        self.errors = tuple(errors)
+        lines = [f"{source}: {len(errors)} 处错误，未写入任何数据"]
+        lines += [error.format() for error in errors]
+        super().__init__("\n".join(lines))
