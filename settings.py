@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "GRASSROOTS_DATABASE_URL"),
     )
 
+    rules_dir: Path = Field(
+        default=Path("rules"), description="The rule files administrators edit."
+    )
+    rules_poll_seconds: float = Field(
+        default=2.0, description="How often the rules folder is checked for edits."
+    )
+
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 
@@ -71,6 +78,11 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.var_dir / "logs"
+
+    @property
+    def rule_versions_dir(self) -> Path:
+        """Every rule-set version ever active, content-addressed, so cases can show theirs."""
+        return self.var_dir / "rules" / "versions"
 
     @property
     def effective_database_url(self) -> str:

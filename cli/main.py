@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from cli.registry_cmd import register as register_registry
+from cli.rules_cmd import register as register_rules
 from logconfig import configure_logging
 from settings import Settings
 
@@ -16,7 +18,9 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return asyncio.run(run_stack(settings, with_api=not args.no_api))
+    return asyncio.run(
+        run_stack(settings, with_api=not args.no_api, load_sample=not args.no_sample)
+    )
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -45,12 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the whole embedded stack: Temporal dev server, worker and API"
     )
     run.add_argument("--no-api", action="store_true", help="start no HTTP API")
+    run.add_argument(
+        "--no-sample",
+        action="store_true",
+        help="do not load the sample registry into an empty database (production)",
+    )
     run.set_defaults(func=_run)
 
     commands.add_parser("worker", help="run a worker against TEMPORAL_ADDRESS").set_defaults(
         func=_worker
     )
     commands.add_parser("api", help="run the HTTP API and UI").set_defaults(func=_api)
+    register_registry(commands)
+    register_rules(commands)
     return parser
 
 

@@ -13,6 +13,9 @@ import uvicorn
 from temporalio.client import Client
 
 from api.app import create_app
+from db.migrate import upgrade
+from db.sample import load_sample_registry
+from db.session import create_engine, session_factory
 from runtime.devserver import DevServer, DevServerError, port_in_use
 from runtime.temporal import (
     TemporalUnavailableError,
@@ -66,11 +69,28 @@ def _banner(settings: Settings, with_api: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def run_stack(settings: Settings, *, with_api: bool = True) -> int:
+async def prepare_database(settings: Settings, *, load_sample: bool) -> None:
+    """Migrate the project database; on first start, load the sample registry if asked."""
+    url = settings.effective_database_url
+    await upgrade(url)
+    if not load_sample:
+        return
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            report = await load_sample_registry(session)
+    finally:
+        await engine.dispose()
+    if report is not None:
+        log.info("sample_registry_loaded", rows=report.total)
+
+
+async def run_stack(settings: Settings, *, with_api: bool = True, load_sample: bool = True) -> int:
     """Start everything, wait for a stop signal, then stop in reverse order."""
     stop = asyncio.Event()
     _install_stop_handlers(stop)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await prepare_database(settings, load_sample=load_sample)
 
     devserver: DevServer | None = None
     if settings.embedded_temporal:
