@@ -132,6 +132,9 @@ class TimelineEntry(BaseModel):
     level: CardLevel | None = None
     summary: str = ""
     detail: dict[str, Any] = Field(default_factory=dict)
+    trace: dict[str, Any] | None = Field(
+        default=None, description="For decisions: file, rule id, version, inputs, result."
+    )
 
 
 class DeadlineState(BaseModel):
