@@ -134,6 +134,16 @@ class AnnualInspection(Decider):
             "condition_due", result, "conditional", [Step("conditional", result, read)]
         )
 
+    def signoff_deadline_policy(self) -> Decision[str]:
+        """What happens when no sign-off arrives by its due time: hold | block."""
+        policy = self.model.signoff_task.on_deadline
+        return self._decide("signoff_deadline_policy", policy, "signoff_task", [])
+
+    def lapse_policy(self) -> Decision[str]:
+        """What happens when a condition of a sign-off is not met in time: block | hold."""
+        policy = self.model.conditional.on_lapse
+        return self._decide("lapse_policy", policy, "conditional", [])
+
     def may_request_again(
         self, requests: int, now: datetime, window_closes: datetime
     ) -> Decision[bool]:

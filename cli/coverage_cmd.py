@@ -1,0 +1,106 @@
+"""``grassroots report coverage``: 大党委 coverage per community and organisation type — who is
+inside, who is still outside, and who joined since the start of the year."""
+
+import argparse
+import asyncio
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cli.report_cmd import active_rules, add_format, emit, read_database
+from db.base import local_today
+from db.coverage import CoverageReport, coverage_report
+
+
+def add_coverage(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add ``coverage`` to ``grassroots report``."""
+    parser = commands.add_parser(
+        "coverage",
+        help="大党委 coverage per community and organisation type, and who is still outside",
+        description="大党委覆盖情况：按社区、组织类型统计成员单位和尚未加入的单位，以及统计期内新加入的单位。"
+        "统计的组织类型取自 rules/annual_inspection.yaml 的 coverage_org_types。",
+    )
+    parser.add_argument("--at", type=date.fromisoformat, help="report date (default: today)")
+    parser.add_argument(
+        "--since", type=date.fromisoformat, help="count joins from (default: 1 January)"
+    )
+    parser.add_argument("--community", help="one community id")
+    add_format(parser)
+    parser.set_defaults(func=_coverage)
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from logconfig import configure_logging
+    from settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    rules = active_rules()
+    url = settings.effective_database_url
+    at = args.at or local_today()
+
+    async def query(session: AsyncSession) -> CoverageReport:
+        return await coverage_report(
+            session, rules, at, since=args.since, community_id=args.community
+        )
+
+    report = asyncio.run(read_database(url, query))
+    emit(report, args.format, lambda: render_coverage(report))
+    return 0
+
+
+def render_coverage(report: CoverageReport) -> str:
+    """The report as a table in Chinese, then the organisations still outside."""
+    totals = report.totals
+    lines = [
+        f"大党委覆盖情况　截至 {report.at.isoformat()}（新加入自 {report.since.isoformat()} 起）"
+        f"　规则版本 {report.rule_version}",
+        "",
+    ]
+    rows = [["社区", "组织类型", "总数", "成员单位", "覆盖率", "新加入", "未加入"]]
+    for line in report.lines:
+        rows.append(
+            [
+                line.community_name,
+                line.org_type_label,
+                str(line.total),
+                str(line.members),
+                f"{line.share:.0%}",
+                str(len(line.joined_since)),
+                str(len(line.outside)),
+            ]
+        )
+    outside = totals.total - totals.members
+    rows.append(
+        [
+            "合计",
+            "",
+            str(totals.total),
+            str(totals.members),
+            f"{totals.share:.0%}",
+            str(totals.joined_since),
+            str(outside),
+        ]
+    )
+    lines += _table(rows)
+    missing = [line for line in report.lines if line.outside]
+    if missing:
+        lines += ["", "尚未加入大党委的单位"]
+        for line in missing:
+            names = "、".join(f"{o.name}（{o.org_id}）" for o in line.outside)
+            lines.append(f"  {line.community_name} · {line.org_type_label}：{names}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]

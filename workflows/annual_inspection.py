@@ -1,0 +1,381 @@
+"""P2 年检登记 — annual inspection gated on the community's sign-off, entirely as
+``rules/annual_inspection.yaml`` decides.
+
+Scope (the blind-spot types included by rule, exemptions), the statutory window and a checklist
+against the registry (each item with its trace) come first; then a sign-off task with the rule
+set's due date, reminders and escalation. Granted releases the gate (``inspection.cleared``);
+denied blocks it (``inspection.blocked`` with reasons) until the organisation remediates
+(``org.joined_big_committee``) or asks again, up to the rules' limit and the statutory deadline;
+conditional releases it while each condition is followed up until met or lapsed (then blocked,
+if the rules say so).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from workflows.annual_inspection_steps import follow_up, record_checklist
+from workflows.case import RETRY, TIMEOUT, CaseCore, CaseWorkflow
+from workflows.case_tasks import CaseDeadlineTask
+from workflows.case_text import due_rule, problems, said
+from workflows.deadline_text import CHINA_TIME, show
+
+with workflow.unsafe.imports_passed_through():
+    from activities.registry import RegistryActivities
+    from models.annual_inspection import INSPECTION_STATUS_LABELS as LABELS
+    from models.annual_inspection import (
+        Condition,
+        InspectionRequested,
+        InspectionStatus,
+        OrgFactsInput,
+        SignoffSubmitted,
+    )
+    from models.case_actions import CaseActionResult, CaseResult
+    from models.deadline import TaskStatus
+    from models.events import CaseStartInput, InboundEvent
+    from rules.engine.processes import AnnualInspection
+    from rules.engine.tasks import task_spec
+
+S = InspectionStatus
+CLEARED = "grassroots.inspection.cleared"
+BLOCKED = "grassroots.inspection.blocked"
+_REQUESTED = "grassroots.inspection.requested"
+_SIGNOFF = "grassroots.inspection.signoff"
+_JOINED = "grassroots.org.joined_big_committee"
+_DECISIONS = {"granted": "同意", "denied": "不予通过", "conditional": "附条件通过"}
+_FOLLOWING = (S.CONDITIONAL, S.CONDITION_OVERDUE)
+_ANCHORS = {"requested_at": "申请", "window_closes": "法定期限截止"}
+
+
+@workflow.defn(name="annual_inspection")
+class AnnualInspectionWorkflow(CaseWorkflow):
+    """One organisation's inspection in one year, until the gate is cleared or blocked."""
+
+    @workflow.init
+    def __init__(self, params: CaseStartInput) -> None:
+        data = params.event.data
+        title = f"年检登记：{data.get('org_id', '')}（{data.get('year', '')} 年度）"
+        self._case = CaseCore(
+            "annual_inspection", params, title=title, status=S.OPENING, status_labels=LABELS
+        )
+        self._request: InspectionRequested | None = None
+        self._org: dict[str, Any] = {}
+        self._requests = 0
+        self._task: CaseDeadlineTask | None = None
+        self._signoff: SignoffSubmitted | None = None
+        self._again: str | None = None  # why the organisation asks again, once it does
+        self._conditions: list[Condition] = []
+        self._checklist: list[dict[str, Any]] = []
+        self._window: dict[str, Any] = {}
+        self._early: list[InboundEvent] = []
+
+    @workflow.run
+    async def run(self, params: CaseStartInput) -> CaseResult:
+        await self._case.start()
+        await self._inspect(params.event)
+        return await self._case.finish()
+
+    # --- The process ----------------------------------------------------------------------------
+
+    async def _inspect(self, event: InboundEvent) -> None:
+        c = self._case
+        try:
+            request = InspectionRequested.model_validate(event.data)
+        except ValidationError as err:
+            c.note("rejected", f"年检申请事件数据有误：{problems(err)}")
+            c.set_status(S.REJECTED)
+            return
+        self._request, c.subject_id = request, request.org_id
+        c.summary.update(org_id=request.org_id, year=request.year)
+        requested_at = c.event_time
+        await self._gather_facts()
+        c.inputs.update(year=request.year, requested_at=requested_at)
+        d, now = self._rules, workflow.now()
+        scope = d.in_scope(self._org, request.year, now)
+        if not c.decided("scope_decided", said("须经社区党组织签署", scope), scope):
+            reason = "组织类型不在年检征求意见范围"
+            if scope.trace.rule_id != "scope":
+                exemption = next(e for e in d.model.scope.exemptions if e.id == scope.trace.rule_id)
+                reason = exemption.label
+            c.summary["reason"] = reason
+            c.emit("cleared", CLEARED, self._gate(signoff_required=False, reason=reason))
+            c.note("case_closed", f"无需社区签署：{reason}")
+            c.set_status(S.NOT_REQUIRED)
+            return
+        found = d.statutory_window(self._org, request.year)
+        window = found.result
+        line = f"{window.label}，{show(window.closes_at)} 截止" if window else "无适用的法定期限"
+        c.decided("window_decided", said(f"法定期限：{line}", found), found)
+        if window is not None:
+            closes, self._window = window.closes_at, {"label": window.label}
+            self._window["authority"] = window.authority
+        else:
+            closes = datetime(request.year + 1, 1, 1, tzinfo=CHINA_TIME) - timedelta(seconds=1)
+            c.note("window_missing", "规则未规定该类型的法定期限，按年底计")
+        self._window["closes_at"] = closes.isoformat()
+        c.summary["window_closes"] = closes.isoformat()
+        while await self._request_signoff(requested_at, closes):
+            requested_at = workflow.now()
+
+    async def _gather_facts(self) -> None:
+        c, request = self._case, self._request
+        assert request is not None  # facts follow a valid request
+        found = await workflow.execute_activity_method(
+            RegistryActivities.org_facts,
+            OrgFactsInput(
+                org_id=request.org_id,
+                year=request.year,
+                as_of=workflow.now().astimezone(CHINA_TIME).date(),
+                hints=request.hints,
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._org = c.inputs["org"] = found.facts.model_dump()
+        c.community_id = found.facts.community_id or None
+        c.subject_label = found.label
+        if found.label:
+            c.title = f"年检登记：{found.label}（{request.year} 年度）"
+        c.note(
+            "facts_gathered",
+            "已从登记库取得组织信息" if found.known else "登记库中无此组织，按事件所附信息办理",
+            detail={"known": found.known, "facts": self._org, "sources": found.sources},
+        )
+        c.publish()
+
+    def _run_checklist(self) -> None:
+        request = self._request
+        assert request is not None
+        decision = self._rules.checklist(self._org, request.year, workflow.now())
+        self._checklist = record_checklist(self._case, decision, self._requests)
+
+    async def _request_signoff(self, requested_at: datetime, closes: datetime) -> bool:
+        """One sign-off round; True when the organisation asks again after a denial."""
+        c, d = self._case, self._rules
+        self._requests += 1
+        c.inputs["requests"] = c.summary["requests"] = self._requests
+        self._run_checklist()
+        rule = d.signoff_due(requested_at, closes)
+        due = await c.resolve_due(rule.result)
+        cap = "，不晚于法定期限截止" if rule.result.cap else ""
+        line = f"第 {self._requests} 次申请的签署期限：{show(due)}"
+        line += f"（{due_rule(rule.result, _ANCHORS)}{cap}）"
+        c.decided("signoff_due_decided", line, rule)
+        owner = c.community_id or "street_committee"
+        spec = task_spec(
+            c.rules,
+            d.model.signoff_task,
+            task_id=f"signoff-{self._requests}",
+            owner=owner,
+            due_at=due,
+        )
+        self._signoff, self._again = None, None
+        self._task = task = c.open_task(spec, opened_at=requested_at)
+        c.set_status(S.AWAITING_SIGNOFF)
+        for early in self._early:
+            self._apply_signoff(early)
+        self._early.clear()
+
+        def answered() -> bool:
+            return task.status is TaskStatus.ANSWERED
+
+        if not await c.until_due(task, answered):
+            policy = c.decided(
+                "signoff_policy_decided", "社区逾期未签署", d.signoff_deadline_policy()
+            )
+            if policy == "block":
+                task.cancel("system", "逾期未签署，按规则阻断")
+                self._block(["社区党组织逾期未签署意见"], final=True)
+                return False
+            c.note("signoff_overdue", "社区逾期未签署：按规则继续督办，不自动放行")
+            c.set_status(S.SIGNOFF_OVERDUE)
+            await workflow.wait_condition(answered)
+        signoff = self._signoff
+        assert signoff is not None  # set with the answer
+        if signoff.decision == "granted":
+            self._clear(signoff)
+            return False
+        if signoff.decision == "conditional":
+            self._clear(signoff)
+            await self._follow_up(signoff)
+            return False
+        self._block(signoff.reasons, final=False)
+        again = d.may_request_again(self._requests, workflow.now(), closes)
+        limit = d.model.remediation.max_requests
+        line = f"可整改后再次申请（已申请 {self._requests} 次，至多 {limit} 次）"
+        if not c.decided("remediation_decided", said(line, again), again):
+            c.note("case_closed", "不能再次申请，维持阻断，案件结束")
+            c.set_status(S.BLOCKED)
+            return False
+        c.set_status(S.DENIED)
+        if not await c.wait_until(lambda: self._again is not None, closes):
+            c.note("case_closed", "法定期限截止前未整改再次申请，维持阻断，案件结束")
+            c.set_status(S.BLOCKED)
+            return False
+        c.note("requested_again", f"组织再次申请签署：{self._again}")
+        await self._gather_facts()
+        return True
+
+    async def _follow_up(self, signoff: SignoffSubmitted) -> None:
+        c = self._case
+        lapsed = await follow_up(c, self._rules, signoff, self._requests, self._conditions)
+        if lapsed is not None:
+            self._block([f"签署条件逾期未落实：{lapsed.text}"], final=True)
+            return
+        c.note("conditions_met", "签署条件均已落实")
+        c.emit("cleared", CLEARED, self._gate(decision="granted", conditions_met=True))
+        c.note("case_closed", "签署条件均已落实，年检登记放行，案件结束")
+        c.set_status(S.CLEARED)
+
+    def _clear(self, signoff: SignoffSubmitted) -> None:
+        c = self._case
+        conditions = [spec.model_dump(mode="json") for spec in signoff.conditions]
+        c.summary.update(decision=signoff.decision, signed_by=signoff.actor)
+        c.emit(
+            "cleared",
+            CLEARED,
+            self._gate(decision=signoff.decision, signed_by=signoff.actor, conditions=conditions),
+        )
+        if signoff.decision == "granted":
+            c.note("case_closed", "社区党组织同意，年检登记放行，案件结束")
+        c.set_status(S.CLEARED)
+
+    def _block(self, reasons: list[str], *, final: bool) -> None:
+        c = self._case
+        c.summary.update(blocked_reasons=reasons)
+        c.emit("blocked", BLOCKED, self._gate(reasons=reasons, final=final))
+        if final:
+            c.note("case_closed", f"年检登记被阻断：{'；'.join(reasons)}")
+            c.set_status(S.BLOCKED)
+
+    def _gate(self, **extra: Any) -> dict[str, Any]:
+        request = self._request
+        assert request is not None
+        return {
+            "org_id": request.org_id,
+            "year": request.year,
+            "community_id": self._case.community_id,
+            "window": self._window,
+            "requests": self._requests,
+            "checklist": self._checklist,
+            "signoff_required": True,
+            **extra,
+        }
+
+    @property
+    def _rules(self) -> AnnualInspection:
+        return AnnualInspection.of(self._case.rules)
+
+    # --- Sign-offs, remediation, conditions -----------------------------------------------------
+
+    def _vet(self, event: InboundEvent) -> tuple[str | None, SignoffSubmitted | None]:
+        """Why the sign-off is refused (None if accepted), and the sign-off."""
+        try:
+            signoff = SignoffSubmitted.model_validate(event.data)
+        except ValidationError as err:
+            return f"签署数据有误：{problems(err)}", None
+        if self._case.status in _FOLLOWING:
+            if signoff.decision != "granted":
+                return "附条件通过正在跟踪落实，只能以“同意”确认条件已落实", signoff
+            return None, signoff
+        task = self._task
+        if task is None:
+            return "尚未向社区发出签署任务，暂不能受理", signoff
+        if task.status is not TaskStatus.OPEN:
+            return f"第 {self._requests} 次申请的签署任务已结束，不再受理", signoff
+        return None, signoff
+
+    def _apply_signoff(self, event: InboundEvent) -> str | None:
+        """Record the sign-off, or the refusal and why; returns the refusal."""
+        c = self._case
+        if self._task is None and c.status not in _FOLLOWING:
+            self._early.append(event)  # applied when the task opens
+            return None
+        problem, signoff = self._vet(event)
+        actor = signoff.actor if signoff else str(event.data.get("actor") or event.source)
+        if problem is not None:
+            c.note("signoff_refused", f"签署意见未受理：{problem}", actor=actor)
+            return problem
+        assert signoff is not None
+        payload = signoff.model_dump(mode="json")
+        if c.status in _FOLLOWING:
+            self._meet(lambda _: True, payload, signoff.actor, "社区确认签署条件已落实")
+            return None
+        self._signoff = signoff
+        c.note(
+            "signoff_received",
+            f"社区签署意见：{_DECISIONS[signoff.decision]}"
+            + (f"（{'；'.join(signoff.reasons)}）" if signoff.reasons else ""),
+            actor=signoff.actor,
+            detail=payload,
+        )
+        assert self._task is not None
+        self._task.answer(payload, signoff.actor)
+        return None
+
+    def _meet(self, which: Any, payload: dict[str, Any], actor: str, summary: str) -> None:
+        met = 0
+        for condition in self._conditions:
+            task = self._case.task(condition.task_id)
+            if task is not None and task.status is TaskStatus.OPEN and which(condition):
+                condition.status = "met"
+                task.answer(payload, actor)
+                met += 1
+        if met:
+            self._case.note("conditions_confirmed", summary, actor=actor, detail=payload)
+
+    def _on_joined(self, event: InboundEvent) -> None:
+        c = self._case
+        c.note(
+            "joined_big_committee", "组织已加入社区大党委", actor=event.source, detail=event.data
+        )
+        if c.status == S.DENIED and self._again is None:
+            self._again = "已整改：加入社区大党委"
+        elif c.status in _FOLLOWING:
+            self._meet(
+                lambda cd: cd.kind == "join_big_committee",
+                {"met_by": _JOINED, **event.data},
+                event.source,
+                "加入大党委的签署条件已落实",
+            )
+
+    @workflow.update
+    def signoff(self, event: InboundEvent) -> CaseActionResult:
+        """The community's sign-off: granted, denied (reasons) or conditional (conditions)."""
+        if self._case.seen(event):
+            return self._case.result("该签署意见已受理（重复提交）")
+        problem = self._apply_signoff(event)
+        if problem is not None:
+            raise ApplicationError(problem, type="SignoffRefused", non_retryable=True)
+        self._case.first_time(event)
+        return self._case.result("签署意见已受理")
+
+    @signoff.validator
+    def _validate_signoff(self, event: InboundEvent) -> None:
+        if self._case.seen(event):
+            return
+        problem, _ = self._vet(event)
+        if problem is not None:
+            raise ValueError(problem)
+
+    @workflow.signal
+    def org_joined_big_committee(self, event: InboundEvent) -> None:
+        """The organisation joined the community 大党委 (remediation, or a condition met)."""
+        if self._case.first_time(event):
+            self._on_joined(event)
+
+    def _on_event(self, event: InboundEvent) -> None:
+        c = self._case
+        if event.type == _SIGNOFF:
+            self._apply_signoff(event)
+        elif event.type == _JOINED:
+            self._on_joined(event)
+        elif event.type == _REQUESTED and c.status == S.DENIED and self._again is None:
+            self._again = "组织再次提出申请"
+        elif event.type == _REQUESTED:
+            c.note("event_ignored", "重复的年检申请，案件已在办理", actor=event.source)
+        else:
+            c.note("event_ignored", f"本案件不处理 {event.type} 事件", actor=event.source)

@@ -1,0 +1,406 @@
+"""Shared plumbing of the process workflows: pinned rules, timeline, projection, de-duplication,
+search attributes and the Web UI's current details, tasks, and the handlers every case has.
+
+A process workflow subclasses :class:`CaseWorkflow`, builds a :class:`CaseCore` in its
+``@workflow.init`` and drives its steps through it. After every step the core's projection loop
+writes the new timeline entries, outbound events and notifications with the case snapshot in one
+``project_case`` activity call (the outbox pattern), so the case page is never ahead of history.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from workflows.case_face import RETRY, TIMEOUT, CaseFace
+from workflows.case_tasks import CaseDeadlineTask
+from workflows.deadline_extension import as_aware
+from workflows.deadline_text import show
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities
+    from activities.rules import DryRunInput, FetchRules, RulesActivities
+    from models.calendar import ShiftInput
+    from models.case import OutboundEvent
+    from models.case_actions import (
+        CaseActionResult,
+        CaseResult,
+        CaseView,
+        ExtendTaskInput,
+        MoveRulesInput,
+        MoveRulesResult,
+    )
+    from models.deadline import DeadlineSpec, TimelineEntry
+    from models.events import CaseStartInput, InboundEvent
+    from models.notification import Notification
+    from rules.engine.cache import RuleFiles, rule_set_for
+    from rules.engine.dates import DueDate
+    from rules.engine.evaluate import Decision
+    from rules.engine.processes.run import CaseInputs, Process
+    from rules.engine.ruleset import RuleSet
+
+T = TypeVar("T")
+
+_ASKED = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=3)
+MOVE_ROLES = ("admin",)
+"""Who may move a running case to another rule version."""
+
+
+class CaseCore(CaseFace):
+    """The state and chores every case has; the process workflow owns the decisions."""
+
+    def __init__(
+        self,
+        process: Process,
+        params: CaseStartInput,
+        *,
+        title: str,
+        status: str,
+        status_labels: dict[str, str],
+    ) -> None:
+        now = workflow.now()
+        event = params.event
+        self.case_id = workflow.info().workflow_id
+        self.process: Process = process
+        self.title = title
+        self.status = status
+        self.start_event = event
+        self.opened_at = now
+        # When the business event happened (never later than now): windows count from it.
+        self.event_time = min(as_aware(event.time), now) if event.time is not None else now
+        self.community_id: str | None = None
+        self.subject_id: str | None = None
+        self.subject_label: str | None = None
+        self.summary: dict[str, Any] = {}
+        self.inputs: dict[str, Any] = {}
+        self.timeline: list[TimelineEntry] = []
+        self._labels = status_labels
+        self._wanted_version = params.rule_version
+        self._files: RuleFiles | None = None
+        self._seen = {event.key}
+        self._tasks: dict[str, CaseDeadlineTask] = {}
+        self._runners: list[asyncio.Task[Any]] = []
+        self._closed_at: dict[str, datetime] = {}
+        self._events: list[OutboundEvent] = []
+        self._notifications: list[Notification] = []
+        self._sent: dict[str, int] = {}
+        self._projected = 0
+        self._dirty = True
+        self._finishing = False
+        self._pump: asyncio.Task[None] | None = None
+        self._attributes: dict[str, Any] = {}
+        self._moving = False
+
+    # --- Rules ----------------------------------------------------------------------------------
+
+    @property
+    def rules(self) -> RuleSet:
+        """The pinned rule set: the same bytes, and so the same decisions, on every replay."""
+        if self._files is None:
+            raise ApplicationError("the case has not loaded its rules", non_retryable=True)
+        return rule_set_for(self._files)
+
+    async def start(self) -> None:
+        """Fetch the pinned rule version, note the opening, start projecting."""
+        self._files = await workflow.execute_activity_method(
+            RulesActivities.fetch_rules,
+            FetchRules(version=self._wanted_version or None),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        event = self.start_event
+        self.note(
+            "case_opened",
+            f"案件开启（{event.type}），适用规则版本 {self.version}",
+            actor=event.source,
+            detail={"event_id": event.id, "type": event.type, "data": event.data},
+        )
+        self._pump = asyncio.create_task(self._project_loop())
+        self.publish()
+
+    def validate_move(self, request: MoveRulesInput) -> None:
+        """Refuse a rule move that is not an administrator's, has no reason or changes nothing."""
+        if request.role not in MOVE_ROLES:
+            raise ValueError(
+                f"角色 {request.role!r} 无权变更案件的规则版本（须为系统管理员 admin）"
+            )
+        if not request.actor.strip():
+            raise ValueError("变更规则版本须写明操作人")
+        if not request.reason.strip():
+            raise ValueError("变更规则版本须说明理由")
+        if self._files is None or self._moving:
+            raise ValueError("案件正在载入或变更规则，请稍后再试")
+        if request.version == self._files.version:
+            raise ValueError(f"案件已在规则版本 {request.version} 下运行")
+
+    async def move_rules(self, request: MoveRulesInput) -> MoveRulesResult:
+        """Dry-run the move on the case's recorded inputs, then switch and record both."""
+        try:
+            self.validate_move(request)
+        except ValueError as err:
+            raise ApplicationError(str(err), type="MoveRefused", non_retryable=True) from err
+        self._moving = True
+        try:
+            dry = await workflow.execute_activity_method(
+                RulesActivities.dry_run_rules,
+                DryRunInput(
+                    active_version=self.version,
+                    draft_version=request.version,
+                    case=self.case_inputs(),
+                ),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=_ASKED,
+            )
+            files = await workflow.execute_activity_method(
+                RulesActivities.fetch_rules,
+                FetchRules(version=request.version),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=_ASKED,
+            )
+            rule_set_for(files)  # load it now, so no later decision can fail on it
+        finally:
+            self._moving = False
+        previous, self._files = self.version, files
+        self.note(
+            "rules_moved",
+            f"规则版本由 {previous} 变更为 {files.version}，理由：{request.reason}"
+            f"（试算：{len(dry.changes)} 项决策不同；已开启任务的期限不变，此后的决策按新版本）",
+            actor=request.actor,
+            detail={
+                "previous": previous,
+                "version": files.version,
+                "role": request.role,
+                "reason": request.reason,
+                "dry_run": dry.report,
+                "changes": [change.model_dump(mode="json") for change in dry.changes],
+            },
+        )
+        self.publish()
+        return MoveRulesResult(previous=previous, version=files.version, changes=dry.changes)
+
+    def case_inputs(self) -> CaseInputs:
+        """The inputs this case's decisions read, for dry runs of another rule version."""
+        return CaseInputs(
+            case_id=self.case_id, process=self.process, now=workflow.now(), inputs=self.inputs
+        )
+
+    # --- Timeline, events, de-duplication -------------------------------------------------------
+
+    def first_time(self, event: InboundEvent) -> bool:
+        """True once per ``(source, id)``; a repeat is accepted and applied once."""
+        if event.key in self._seen:
+            return False
+        self._seen.add(event.key)
+        return True
+
+    def seen(self, event: InboundEvent) -> bool:
+        return event.key in self._seen
+
+    def note(
+        self,
+        kind: str,
+        summary: str,
+        *,
+        task_id: str | None = None,
+        actor: str | None = None,
+        detail: dict[str, Any] | None = None,
+        trace: dict[str, Any] | None = None,
+    ) -> None:
+        self.timeline.append(
+            TimelineEntry(
+                at=workflow.now(),
+                kind=kind,
+                task_id=task_id,
+                actor=actor,
+                summary=summary,
+                detail=detail or {},
+                trace=trace,
+            )
+        )
+
+    def decided(
+        self,
+        kind: str,
+        summary: str,
+        decision: Decision[T],
+        *,
+        detail: dict[str, Any] | None = None,
+    ) -> T:
+        """Record a decision with its trace (file, rule, version, inputs, result); return it."""
+        self.note(kind, summary, detail=detail, trace=decision.trace.to_dict())
+        return decision.result
+
+    def emit(self, name: str, event_type: str, data: dict[str, Any]) -> OutboundEvent:
+        """Queue an outbound CloudEvent; its id is stable across retries and replays."""
+        self._sent[name] = self._sent.get(name, 0) + 1
+        event = OutboundEvent(
+            id=f"{self.case_id}/{name}/{self._sent[name]}",
+            type=event_type,
+            subject=self.case_id,
+            time=workflow.now(),
+            data={"case_id": self.case_id, "rule_version": self.version, **data},
+        )
+        self._events.append(event)
+        self.note(
+            "event_sent",
+            f"已发出 {event_type}",
+            detail={"event_id": event.id, "type": event_type, "data": event.data},
+        )
+        return event
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        self.publish()
+
+    def result(self, message: str) -> CaseActionResult:
+        return CaseActionResult(case_id=self.case_id, status=self.status, message=message)
+
+    # --- Tasks ----------------------------------------------------------------------------------
+
+    def open_task(self, spec: DeadlineSpec, opened_at: datetime | None = None) -> CaseDeadlineTask:
+        """Start a deadline task whose window opens at ``opened_at`` (default now)."""
+        task = CaseDeadlineTask(
+            spec, self.case_id, self.timeline, on_change=self._task_changed, outbox=self._outbox
+        )
+        self._tasks[spec.task_id] = task
+        self._runners.append(asyncio.create_task(task.run(opened_at=opened_at)))
+        return task
+
+    def task(self, task_id: str) -> CaseDeadlineTask | None:
+        return self._tasks.get(task_id)
+
+    async def resolve_due(self, due: DueDate) -> datetime:
+        """A rule's due date as a time, by the working-day calendar activity (recorded)."""
+        shifted = await workflow.execute_activity_method(
+            CalendarActivities.shift,
+            ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        return due.cap_at if due.cap_at is not None and due.cap_at < shifted.at else shifted.at
+
+    async def wait_until(self, condition: Callable[[], bool], at: datetime | None) -> bool:
+        """Wait until ``condition`` holds (True) or ``at`` passes (False); None waits for ever."""
+        if condition():
+            return True
+        if at is None:
+            await workflow.wait_condition(condition)
+            return True
+        delay = (at - workflow.now()).total_seconds()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(condition, timeout=delay, timeout_summary="deadline")
+        return condition()
+
+    async def until_due(self, task: CaseDeadlineTask, condition: Callable[[], bool]) -> bool:
+        """Wait for ``condition`` (True) or the task's due time (False); extensions move it."""
+        while True:
+            due = task.due_at
+
+            def moved(due: datetime | None = due) -> bool:
+                return condition() or task.due_at != due
+
+            await self.wait_until(moved, due)
+            if condition():
+                return True
+            if task.due_at == due:
+                return False
+
+    def validate_extension(self, request: ExtendTaskInput) -> None:
+        task = self._tasks.get(request.task_id)
+        if task is None:
+            raise ValueError(f"案件没有任务 {request.task_id!r}")
+        task.validate_extension(
+            actor=request.actor,
+            role=request.role,
+            reason=request.reason,
+            new_due_at=request.new_due_at,
+            by=request.by,
+        )
+
+    async def extend(self, request: ExtendTaskInput) -> CaseActionResult:
+        task = self._tasks.get(request.task_id)
+        if task is None:
+            raise ApplicationError(f"案件没有任务 {request.task_id!r}", non_retryable=True)
+        await task.extend(
+            actor=request.actor,
+            role=request.role,
+            reason=request.reason,
+            new_due_at=request.new_due_at,
+            by=request.by,
+        )
+        due = show(task.due_at) if task.due_at else "—"
+        return self.result(f"任务「{task.state.spec.title}」期限已延至 {due}")
+
+    # --- Ending, views --------------------------------------------------------------------------
+
+    async def finish(self) -> CaseResult:
+        """Close what is still open, let handlers finish, write the last projection."""
+        for task in self._tasks.values():
+            task.cancel("system", "案件已结束")
+        await asyncio.gather(*self._runners)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._finishing = True
+        if self._pump is not None:
+            await self._pump
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return CaseResult(
+            case_id=self.case_id,
+            process=self.process,
+            status=self.status,
+            rule_version=self.version,
+            summary=dict(self.summary),
+            timeline=list(self.timeline),
+        )
+
+
+class CaseWorkflow:
+    """Handlers every process workflow has; subclasses set ``_case`` and route their events."""
+
+    _case: CaseCore
+
+    def _on_event(self, event: InboundEvent) -> None:
+        """Apply one routed event, already de-duplicated."""
+        raise NotImplementedError
+
+    @workflow.signal
+    def event(self, event: InboundEvent) -> None:
+        """Any event routed to this case, dispatched by type (the API's signal-with-start)."""
+        if self._case.first_time(event):
+            self._on_event(event)
+
+    @workflow.update
+    async def move_rules(self, request: MoveRulesInput) -> MoveRulesResult:
+        """Move the case to another rule version, after a dry run that is recorded with it."""
+        return await self._case.move_rules(request)
+
+    @move_rules.validator
+    def _validate_move_rules(self, request: MoveRulesInput) -> None:
+        self._case.validate_move(request)
+
+    @workflow.update
+    async def extend_task(self, request: ExtendTaskInput) -> CaseActionResult:
+        """Move an open task's due time, by a role its rules allow."""
+        return await self._case.extend(request)
+
+    @extend_task.validator
+    def _validate_extend_task(self, request: ExtendTaskInput) -> None:
+        self._case.validate_extension(request)
+
+    @workflow.query
+    def case_inputs(self) -> CaseInputs:
+        """The inputs of this case's decisions, for the API's dry run of another version."""
+        return self._case.case_inputs()
+
+    @workflow.query
+    def view(self) -> CaseView:
+        """The case's face, its tasks and its timeline."""
+        return self._case.view()
+
+
+__all__ = ["MOVE_ROLES", "RETRY", "TIMEOUT", "CaseCore", "CaseWorkflow"]

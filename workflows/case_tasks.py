@@ -1,0 +1,78 @@
+"""Deadline tasks inside a case: notifications go to the case's outbox, and tasks as the inbox
+lists them."""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from temporalio import workflow
+
+from workflows.deadline import DeadlineTask
+
+with workflow.unsafe.imports_passed_through():
+    from models.case import CaseTask
+    from models.deadline import CardLevel, DeadlineSpec, DeadlineState, TaskStatus, TimelineEntry
+    from models.notification import Notification, NotificationKind
+
+_LEVEL_ORDER = {CardLevel.NORMAL: 0, CardLevel.YELLOW: 1, CardLevel.RED: 2}
+
+
+class CaseDeadlineTask(DeadlineTask):
+    """A deadline task whose notifications are written with the case's next projection.
+
+    The outbox (design.md: notifications are written in the same transaction as the state they
+    report) replaces the primitive's direct ``notify`` activity call.
+    """
+
+    def __init__(
+        self,
+        spec: DeadlineSpec,
+        case_id: str,
+        timeline: list[TimelineEntry],
+        *,
+        on_change: Callable[[str, TaskStatus], None],
+        outbox: Callable[[Notification], None],
+    ) -> None:
+        super().__init__(
+            spec, case_id, timeline, on_change=lambda s: on_change(s.spec.task_id, s.status)
+        )
+        self._owner_case = case_id
+        self._outbox = outbox
+
+    async def _notify(self, kind: NotificationKind, to: str, message: str) -> None:
+        state = self.state
+        assert state.schedule is not None  # points fire only once the schedule is resolved
+        self._outbox(
+            Notification(
+                case_id=self._owner_case,
+                task_id=state.spec.task_id,
+                kind=kind,
+                level=state.level,
+                to=to,
+                title=state.spec.title,
+                due_at=state.schedule.due_at,
+                at=workflow.now(),
+                message=message,
+            )
+        )
+
+
+def worst_level(levels: Iterable[CardLevel]) -> CardLevel:
+    """The most urgent card among ``levels`` (normal when there is none)."""
+    return max(levels, key=_LEVEL_ORDER.__getitem__, default=CardLevel.NORMAL)
+
+
+def case_task(
+    state: DeadlineState, community_id: str | None, closed_at: datetime | None, now: datetime
+) -> CaseTask:
+    """A deadline task as the task inbox lists it."""
+    return CaseTask(
+        task_id=state.spec.task_id,
+        title=state.spec.title,
+        owner=state.spec.owner,
+        community_id=community_id,
+        status=state.status,
+        level=state.level,
+        opened_at=state.schedule.opened_at if state.schedule else now,
+        due_at=state.schedule.due_at if state.schedule else state.spec.due_at,
+        closed_at=closed_at,
+    )
