@@ -18,6 +18,7 @@ from db.case_tables import (
     User,
     UserSession,
 )
+from db.commitment_tables import MemberCommitment, ServiceLog, WorkerAssessment, WorkerChange
 from db.vocab import Credential, Education, Gender, MemberKind, OrgType, WorkerPost
 
 # The case store lives in its own module; importing this one loads the whole schema.
@@ -37,16 +38,20 @@ __all__ = [
     "Grid",
     "HouseholdAssignment",
     "MemberActivity",
+    "MemberCommitment",
     "Organisation",
     "OutboxMessage",
     "PartyMember",
     "ProcessedEvent",
     "RuleSetVersion",
+    "ServiceLog",
     "Street",
     "Task",
     "TimelineEvent",
     "User",
     "UserSession",
+    "WorkerAssessment",
+    "WorkerChange",
 ]
 
 METADATA = Base.metadata
