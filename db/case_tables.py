@@ -62,10 +62,13 @@ class TimelineEvent(Base):
     """The timeline of a case and the audit log of everything else (``case_id`` None)."""
 
     __tablename__ = "timeline"
-    __table_args__ = (Index(None, "case_id", "at"),)
+    __table_args__ = (Index(None, "case_id", "at"), UniqueConstraint("case_id", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[str | None] = mapped_column(String(255))
+    # The workflow numbers its entries so a retried projection stores each once; audit rows the
+    # API writes have none.
+    seq: Mapped[int | None]
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     kind: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str | None] = mapped_column(String(128))
@@ -101,6 +104,7 @@ class DeadLetter(Base):
     type: Mapped[str | None] = mapped_column(String(128))
     body: Mapped[dict[str, Any]]
     reason: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default=DeadLetterStatus.PENDING.value)
     replayed_at: Mapped[datetime | None]
     replayed_by: Mapped[str | None] = mapped_column(String(128))

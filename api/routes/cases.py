@@ -1,0 +1,94 @@
+"""``GET /api/cases`` and ``GET /api/cases/{case_id}``: the case projection, and the live state
+when the running case answers in time."""
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from temporalio.client import Client, WorkflowQueryFailedError
+
+from api.problems import bad_request, not_found
+from api.schemas import CaseDetail, CaseList, CaseView, LiveState
+from api.security import Person
+from api.services import services
+from db.base import utcnow
+from db.cases import CaseFilter, case_tasks, case_timeline, get_case, list_cases
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/api", tags=["cases"])
+
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def _aware(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise bad_request(f"{name} needs a timezone offset, e.g. 2026-06-30T00:00:00+08:00")
+    return value
+
+
+@router.get("/cases", response_model=CaseList)
+async def cases(
+    request: Request,
+    person: Person,
+    process: str | None = None,
+    status: str | None = None,
+    community: str | None = None,
+    overdue: bool = False,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="in case id or subject")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> CaseList:
+    """Cases within your reach, soonest due first."""
+    where = CaseFilter(
+        process=process,
+        status=status,
+        community=community,
+        overdue_at=utcnow() if overdue else None,
+        due_before=_aware(due_before, "due_before"),
+        due_after=_aware(due_after, "due_after"),
+        q=q,
+    )
+    async with services(request).sessions() as session:
+        page = await list_cases(session, where, person.communities, limit, offset)
+    items = [CaseView.model_validate(row) for row in page.rows]
+    return CaseList(total=page.total, limit=limit, offset=offset, items=items)
+
+
+@router.get("/cases/{case_id:path}", response_model=CaseDetail)
+async def case(request: Request, person: Person, case_id: str) -> CaseDetail:
+    """One case: its face, tasks, timeline with decision traces, pinned rule version, live state."""
+    svc = services(request)
+    async with svc.sessions() as session:
+        row = await get_case(session, case_id, person.communities)
+        if row is None:
+            raise not_found(f"no case {case_id} within your reach")
+        tasks = await case_tasks(session, case_id)
+        timeline = await case_timeline(session, case_id)
+    timeout = svc.config.live_state_timeout.total_seconds()
+    live = await live_state(svc.temporal, case_id, timeout)
+    return CaseDetail.of(row, tasks, timeline, live)
+
+
+# The contract's query is ``state``; the shared case base (workflows/case.py) answers ``view``.
+LIVE_QUERIES = ("state", "view")
+
+
+async def live_state(temporal: Client, case_id: str, seconds: float) -> LiveState:
+    """The case's answer to ``state`` (or ``view``), or the projection if none comes in time."""
+    handle = temporal.get_workflow_handle(case_id)
+    try:
+        async with asyncio.timeout(seconds):
+            for name in LIVE_QUERIES:
+                try:
+                    state: Any = await handle.query(name)
+                except WorkflowQueryFailedError:
+                    continue  # the workflow has no query of that name; try the next
+                return LiveState(source="temporal", state=state)
+    except Exception as exc:  # any failure to answer falls back to the projection
+        log.info("live_state_unavailable", case_id=case_id, error=type(exc).__name__)
+    return LiveState(source="projection")

@@ -1,0 +1,366 @@
+"""Case-store queries: the case projection, tasks, timeline and audit, processed events, dead
+letters and the outbox. Each receives a session and leaves commits to it."""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from db.base import utcnow
+from db.case_tables import Case, DeadLetter, OutboxMessage, ProcessedEvent, Task, TimelineEvent
+from db.session import create_engine, is_sqlite
+from db.vocab import DeadLetterStatus, OutboxKind
+from models.case import CaseSnapshot
+from models.deadline import TaskStatus, TimelineEntry
+
+# Statuses after which a case takes no more events; every other status counts as open.
+TERMINAL_STATUSES = frozenset(
+    {"closed", "completed", "cancelled", "canceled", "failed", "terminated", "ended"}
+)
+
+# ``communities`` arguments: None reaches every case, a collection only cases of those communities.
+Communities = Collection[str] | None
+
+
+def store_engine(url: str) -> AsyncEngine:
+    """The engine for the case store; on SQLite, one pooled connection for the whole process."""
+    # Shared by everything in the process (API, worker activities, outbox), SQLite sessions queue
+    # for the connection in order instead of sleeping in SQLite's busy handler, which under load
+    # made p99 latencies of several seconds (bench/events_api.py).
+    if is_sqlite(url):
+        return create_engine(url, pool_size=1, max_overflow=0)
+    return create_engine(url)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What ``GET /api/cases`` can ask for; None means no condition."""
+
+    process: str | None = None
+    status: str | None = None
+    community: str | None = None
+    overdue_at: datetime | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of rows and the number of rows on every page together."""
+
+    rows: list[Any]
+    total: int
+
+
+def _in_scope(column: Any, communities: Communities) -> ColumnElement[bool] | None:
+    if communities is None:
+        return None
+    return column.in_(sorted(communities))  # type: ignore[no-any-return]
+
+
+async def _page(
+    session: AsyncSession, query: Select[*tuple[Any, ...]], limit: int, offset: int
+) -> Page:
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = (await session.execute(query.limit(limit).offset(offset))).all()
+    return Page([row[0] if len(row) == 1 else tuple(row) for row in rows], int(total or 0))
+
+
+# --- Cases --------------------------------------------------------------------------------------
+
+
+async def list_cases(
+    session: AsyncSession, where: CaseFilter, communities: Communities, limit: int, offset: int
+) -> Page:
+    """Cases matching ``where`` within reach, soonest due first (undated last)."""
+    query = select(Case)
+    conditions: list[ColumnElement[bool] | None] = [
+        _in_scope(Case.community_id, communities),
+        Case.process == where.process if where.process else None,
+        Case.status == where.status if where.status else None,
+        Case.community_id == where.community if where.community else None,
+        Case.due_at < where.due_before if where.due_before else None,
+        Case.due_at >= where.due_after if where.due_after else None,
+    ]
+    if where.overdue_at is not None:
+        conditions.append(Case.due_at < where.overdue_at)
+        conditions.append(Case.status.not_in(sorted(TERMINAL_STATUSES)))
+    if where.q:
+        conditions.append(
+            or_(
+                Case.case_id.icontains(where.q, autoescape=True),
+                Case.subject_label.icontains(where.q, autoescape=True),
+            )
+        )
+    query = query.where(*(c for c in conditions if c is not None))
+    query = query.order_by(Case.due_at.is_(None), Case.due_at, Case.opened_at.desc(), Case.case_id)
+    return await _page(session, query, limit, offset)
+
+
+async def get_case(session: AsyncSession, case_id: str, communities: Communities) -> Case | None:
+    """The case, if it exists and is within reach (otherwise None: existence is not revealed)."""
+    case = await session.get(Case, case_id)
+    if case is None or (communities is not None and case.community_id not in communities):
+        return None
+    return case
+
+
+async def case_tasks(session: AsyncSession, case_id: str) -> list[Task]:
+    """The tasks of a case, in the order they were opened."""
+    query = select(Task).where(Task.case_id == case_id).order_by(Task.opened_at, Task.id)
+    return list((await session.scalars(query)).all())
+
+
+async def case_timeline(session: AsyncSession, case_id: str) -> list[TimelineEvent]:
+    """The timeline of a case: its own numbered entries and the audit rows about it, by time."""
+    query = (
+        select(TimelineEvent)
+        .where(TimelineEvent.case_id == case_id)
+        .order_by(
+            TimelineEvent.at, TimelineEvent.seq.is_(None), TimelineEvent.seq, TimelineEvent.id
+        )
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def open_case_ids(session: AsyncSession, process: str, prefix: str) -> list[str]:
+    """Ids of the open cases of ``process`` whose id starts with ``prefix``."""
+    query = select(Case.case_id).where(
+        Case.process == process,
+        Case.case_id.startswith(prefix, autoescape=True),
+        Case.status.not_in(sorted(TERMINAL_STATUSES)),
+    )
+    return list((await session.scalars(query.order_by(Case.case_id))).all())
+
+
+async def open_tasks(
+    session: AsyncSession, communities: Communities, limit: int, offset: int
+) -> Page:
+    """Open tasks within reach with their cases, soonest due first: the task inbox."""
+    query = select(Task, Case).join(Case, Case.case_id == Task.case_id)
+    query = query.where(Task.status == TaskStatus.OPEN.value)
+    scope = _in_scope(Task.community_id, communities)
+    if scope is not None:
+        query = query.where(scope)
+    query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+    return await _page(session, query, limit, offset)
+
+
+async def get_task(session: AsyncSession, case_id: str, task_id: str) -> Task | None:
+    """One task of a case."""
+    query = select(Task).where(Task.case_id == case_id, Task.task_id == task_id)
+    return (await session.scalars(query)).first()
+
+
+# --- The projection a workflow writes -----------------------------------------------------------
+
+
+async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> Case:
+    """Insert or overwrite the case row and its tasks (by case and task id) from a snapshot."""
+    values: dict[str, Any] = {
+        "process": snapshot.process,
+        "status": snapshot.status,
+        "community_id": snapshot.community_id,
+        "subject_id": snapshot.subject_id,
+        "subject_label": snapshot.subject_label,
+        "rule_version": snapshot.rule_version,
+        "opened_at": snapshot.opened_at,
+        "due_at": snapshot.due_at,
+        "card_level": snapshot.level.value,
+        "summary": snapshot.summary,
+        "updated_at": utcnow(),
+    }
+    case = await session.get(Case, snapshot.case_id)
+    if case is None:
+        case = Case(case_id=snapshot.case_id, **values)
+        session.add(case)
+        await session.flush()
+    else:
+        for name, value in values.items():
+            setattr(case, name, value)
+    stored = {task.task_id: task for task in await case_tasks(session, snapshot.case_id)}
+    for item in snapshot.tasks:
+        task = stored.get(item.task_id)
+        if task is None:
+            task = Task(case_id=snapshot.case_id, task_id=item.task_id)
+            session.add(task)
+        task.title = item.title
+        task.owner = item.owner
+        task.community_id = item.community_id or snapshot.community_id
+        task.status = item.status.value
+        task.level = item.level.value
+        task.opened_at = item.opened_at
+        task.due_at = item.due_at
+        task.closed_at = item.closed_at
+    return case
+
+
+async def add_timeline(
+    session: AsyncSession, case_id: str, first_seq: int, entries: Sequence[TimelineEntry]
+) -> int:
+    """Store entries numbered from ``first_seq`` on, skipping those already stored."""
+    if not entries:
+        return 0
+    last = first_seq + len(entries) - 1
+    query = select(TimelineEvent.seq).where(
+        TimelineEvent.case_id == case_id, TimelineEvent.seq.between(first_seq, last)
+    )
+    stored = set((await session.scalars(query)).all())
+    written = 0
+    for seq, entry in enumerate(entries, start=first_seq):
+        if seq in stored:
+            continue
+        detail = dict(entry.detail)
+        if entry.task_id is not None:
+            detail.setdefault("task_id", entry.task_id)
+        if entry.level is not None:
+            detail.setdefault("level", entry.level.value)
+        session.add(
+            TimelineEvent(
+                case_id=case_id,
+                seq=seq,
+                at=entry.at,
+                kind=entry.kind,
+                actor=entry.actor,
+                summary=entry.summary,
+                detail=detail,
+                trace=entry.trace,
+            )
+        )
+        written += 1
+    return written
+
+
+def audit(
+    session: AsyncSession,
+    kind: str,
+    actor: str | None,
+    summary: str,
+    *,
+    case_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Record a write with who did it: on a case's timeline, or (``case_id`` None) the audit log."""
+    row = TimelineEvent(
+        case_id=case_id, kind=kind, actor=actor, summary=summary, detail=detail or {}, at=utcnow()
+    )
+    session.add(row)
+    return row
+
+
+# --- Inbound events -----------------------------------------------------------------------------
+
+
+async def is_processed(session: AsyncSession, source: str, event_id: str) -> bool:
+    """Whether the event ``(source, event_id)`` was already applied."""
+    query = select(ProcessedEvent.id).where(
+        ProcessedEvent.source == source, ProcessedEvent.event_id == event_id
+    )
+    return (await session.scalar(query)) is not None
+
+
+def record_processed(
+    session: AsyncSession, source: str, event_id: str, event_type: str, case_id: str | None
+) -> None:
+    """Remember that the event was applied, so a repeat applies nothing."""
+    session.add(ProcessedEvent(source=source, event_id=event_id, type=event_type, case_id=case_id))
+
+
+async def add_dead_letter(
+    session: AsyncSession, body: dict[str, Any], reason: str, sender: str | None
+) -> DeadLetter:
+    """Keep an event that could not be applied, for an administrator to inspect and replay."""
+    # A repeat of a pending letter (same source and id) updates it instead of adding another.
+    source, event_id = _text(body.get("source")), _text(body.get("id"))
+    query = select(DeadLetter).where(
+        DeadLetter.source == source,
+        DeadLetter.event_id == event_id,
+        DeadLetter.status == DeadLetterStatus.PENDING.value,
+    )
+    row = (await session.scalars(query.limit(1))).first()
+    if row is not None:
+        row.reason = reason
+        return row
+    row = DeadLetter(
+        source=source,
+        event_id=event_id,
+        type=_text(body.get("type")),
+        body=body,
+        reason=reason,
+        sender=sender,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def _text(value: Any) -> str | None:
+    return value[:255] if isinstance(value, str) else None
+
+
+async def list_dead_letters(
+    session: AsyncSession, status: DeadLetterStatus | None, limit: int, offset: int
+) -> Page:
+    """Dead letters, newest first, optionally of one status."""
+    query = select(DeadLetter).order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc())
+    if status is not None:
+        query = query.where(DeadLetter.status == status.value)
+    return await _page(session, query, limit, offset)
+
+
+async def get_dead_letter(session: AsyncSession, letter_id: int) -> DeadLetter | None:
+    return await session.get(DeadLetter, letter_id)
+
+
+# --- Outbox -------------------------------------------------------------------------------------
+
+
+async def add_outbox(session: AsyncSession, messages: Sequence[OutboxMessage]) -> int:
+    """Add messages whose id is not stored yet; returns how many were new."""
+    if not messages:
+        return 0
+    ids = [message.id for message in messages]
+    stored = set(await session.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))))
+    written = 0
+    for message in messages:
+        if message.id not in stored:
+            session.add(message)
+            stored.add(message.id)
+            written += 1
+    return written
+
+
+async def due_outbox(
+    session: AsyncSession, now: datetime, kinds: Collection[OutboxKind], limit: int
+) -> list[OutboxMessage]:
+    """Undelivered messages of ``kinds`` whose next attempt is due, oldest first, locked."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.delivered_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.kind.in_(sorted(kind.value for kind in kinds)),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def inbox(session: AsyncSession, communities: Communities, limit: int, offset: int) -> Page:
+    """Notifications of cases within reach, newest first: the in-app inbox."""
+    query = (
+        select(OutboxMessage, Case)
+        .join(Case, Case.case_id == OutboxMessage.case_id)
+        .where(OutboxMessage.kind == OutboxKind.NOTIFICATION.value)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
+    )
+    scope = _in_scope(Case.community_id, communities)
+    if scope is not None:
+        query = query.where(scope)
+    return await _page(session, query, limit, offset)
