@@ -54,6 +54,18 @@ class Settings(BaseSettings):
         default=2.0, description="How often the rules folder is checked for edits."
     )
 
+    max_body_bytes: int = Field(
+        default=1 << 20, description="Largest request body the API reads; 413 beyond."
+    )
+    session_hours: float = Field(default=12.0, description="How long a login session lasts.")
+    update_timeout_seconds: float = Field(
+        default=10.0, description="How long POST /events waits for an update before 503."
+    )
+    webhooks: list[str] = Field(
+        default_factory=list,
+        description="URLs receiving outbound CloudEvents and notifications (a JSON list).",
+    )
+
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 

@@ -2,58 +2,139 @@
 
 import asyncio
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.calendar import CalendarActivities, ChinaCalendar
+from activities.cases import CaseActivities
 from activities.notify import LogNotifier, Notifier, NotifyActivities
+from activities.outbox import run_outbox_delivery
+from activities.registry import RegistryActivities
+from activities.rules import RulesActivities
+from activities.workforce import WorkforceActivities
+from db.cases import store_engine
+from db.session import session_factory
 from logconfig import configure_logging
+from rules.engine.registry import RuleRegistry
+from rules.engine.versions import FileRuleVersionStore
 from runtime.temporal import connect
 from settings import Settings
+from workflows.annual_inspection import AnnualInspectionWorkflow
+from workflows.commitment import CommitmentWorkflow
+from workflows.community_worker import CommunityWorkerWorkflow
+from workflows.dual_assessment import DualAssessmentWorkflow
 from workflows.supervised_task import SupervisedTaskWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS: Sequence[type] = (SupervisedTaskWorkflow,)
+Sessions = async_sessionmaker[AsyncSession]
+
+WORKFLOWS: Sequence[type] = (
+    SupervisedTaskWorkflow,
+    DualAssessmentWorkflow,
+    AnnualInspectionWorkflow,
+    CommunityWorkerWorkflow,
+    CommitmentWorkflow,
+)
 
 
-def build_activities(notifier: Notifier | None = None) -> list[Callable[..., Any]]:
+def build_activities(
+    notifier: Notifier | None = None,
+    *,
+    rules: RuleRegistry | None = None,
+    sessions: Sessions | None = None,
+) -> list[Callable[..., Any]]:
     """Every activity the worker serves, bound to its dependencies."""
     calendar = CalendarActivities(ChinaCalendar())
     notify = NotifyActivities(notifier or LogNotifier())
-    return [calendar.resolve_schedule, calendar.shift, notify.notify]
+    activities: list[Callable[..., Any]] = [
+        calendar.resolve_schedule,
+        calendar.shift,
+        notify.notify,
+    ]
+    if rules is not None:
+        rules_activities = RulesActivities(rules)
+        activities += [rules_activities.fetch_rules, rules_activities.dry_run_rules]
+    if sessions is not None:
+        registry = RegistryActivities(sessions)
+        workforce = WorkforceActivities(sessions)
+        activities += [
+            CaseActivities(sessions).project_case,
+            registry.subject_facts,
+            registry.org_facts,
+            workforce.worker_profile,
+            workforce.change_worker,
+            workforce.record_worker_assessment,
+            workforce.member_profile,
+            workforce.record_commitment,
+            workforce.record_service,
+        ]
+    return activities
 
 
-def build_worker(client: Client, settings: Settings, notifier: Notifier | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    settings: Settings,
+    notifier: Notifier | None = None,
+    *,
+    rules: RuleRegistry | None = None,
+    sessions: Sessions | None = None,
+) -> Worker:
     """A worker with every workflow and activity on the project's task queue."""
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=build_activities(notifier),
+        activities=build_activities(notifier, rules=rules, sessions=sessions),
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
     )
 
 
+@asynccontextmanager
+async def worker_dependencies(
+    settings: Settings,
+) -> AsyncIterator[tuple[RuleRegistry, Sessions, AsyncEngine]]:
+    """The rule registry (watching the rules folder) and the database the activities use; the
+    engine is shared by everything in the process (one connection on SQLite)."""
+    engine = store_engine(settings.effective_database_url)
+    rules = RuleRegistry(
+        settings.rules_dir,
+        FileRuleVersionStore(settings.rule_versions_dir),
+        poll_seconds=settings.rules_poll_seconds,
+    )
+    try:
+        async with rules:
+            yield rules, session_factory(engine), engine
+    finally:
+        await engine.dispose()
+
+
 async def run_worker(settings: Settings) -> None:
     """Run the worker until SIGINT or SIGTERM, then finish in-flight tasks and exit."""
     client = await connect(settings.temporal_target, settings.temporal_namespace, wait_seconds=30.0)
-    worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target)
-    async with worker:
-        await stop.wait()
-        log.info("worker_stopping")
+    async with worker_dependencies(settings) as (rules, sessions, _engine):
+        worker = build_worker(client, settings, rules=rules, sessions=sessions)
+        log.info(
+            "worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target
+        )
+        async with worker:
+            outbox = asyncio.create_task(run_outbox_delivery(sessions, settings.webhooks, stop))
+            await stop.wait()
+            log.info("worker_stopping")
+            await outbox
     log.info("worker_stopped")
 
 

@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from cli.registry_cmd import register as register_registry
+from cli.report_cmd import register as register_report
 from cli.rules_cmd import register as register_rules
+from cli.users_cmd import register as register_users
 from logconfig import configure_logging
 from settings import Settings
 
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("api", help="run the HTTP API and UI").set_defaults(func=_api)
     register_registry(commands)
     register_rules(commands)
+    register_report(commands)
+    register_users(commands)
     return parser
 
 

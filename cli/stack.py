@@ -10,12 +10,16 @@ from typing import Any
 
 import structlog
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from activities.outbox import run_outbox_delivery
 from api.app import create_app
 from db.migrate import upgrade
 from db.sample import load_sample_registry
+from db.security import ensure_demo_credentials
 from db.session import create_engine, session_factory
+from rules.engine.registry import RuleRegistry
 from runtime.devserver import DevServer, DevServerError, port_in_use
 from runtime.temporal import (
     TemporalUnavailableError,
@@ -24,7 +28,7 @@ from runtime.temporal import (
     ensure_search_attributes,
 )
 from settings import Settings
-from worker import build_worker
+from worker import build_worker, worker_dependencies
 
 log = structlog.get_logger(__name__)
 
@@ -37,9 +41,14 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-def _api_server(settings: Settings, client: Client) -> _EmbeddedServer:
+def _api_server(
+    settings: Settings,
+    client: Client,
+    engine: AsyncEngine | None = None,
+    rules: RuleRegistry | None = None,
+) -> _EmbeddedServer:
     config = uvicorn.Config(
-        create_app(settings, client),
+        create_app(settings, client, engine=engine, rules=rules),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -54,7 +63,7 @@ def _install_stop_handlers(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-def _banner(settings: Settings, with_api: bool) -> str:
+def _banner(settings: Settings, with_api: bool, extra: list[str]) -> str:
     lines = ["", "Grassroots is running."]
     lines.append(
         f"  Temporal:        {settings.temporal_target} (namespace {settings.temporal_namespace})"
@@ -65,24 +74,30 @@ def _banner(settings: Settings, with_api: bool) -> str:
         lines.append(f"  Grassroots UI:   {settings.api_url}/")
         lines.append(f"  API docs:        {settings.api_url}/docs")
     lines.append(f"  State folder:    {settings.var_dir.resolve()}")
+    lines.extend(extra)
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines) + "\n"
 
 
-async def prepare_database(settings: Settings, *, load_sample: bool) -> None:
-    """Migrate the project database; on first start, load the sample registry if asked."""
+async def prepare_database(settings: Settings, *, load_sample: bool) -> list[str]:
+    """Migrate the project database; on first start, load the sample registry if asked and
+    create demo credentials. Returns the lines to print about them."""
     url = settings.effective_database_url
     await upgrade(url)
     if not load_sample:
-        return
+        return []
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
             report = await load_sample_registry(session)
+            demo = await ensure_demo_credentials(session, settings.var_dir)
     finally:
         await engine.dispose()
     if report is not None:
         log.info("sample_registry_loaded", rows=report.total)
+    if demo is None:
+        return []
+    return ["Demo accounts:", *demo.lines()]
 
 
 async def run_stack(settings: Settings, *, with_api: bool = True, load_sample: bool = True) -> int:
@@ -90,7 +105,7 @@ async def run_stack(settings: Settings, *, with_api: bool = True, load_sample: b
     stop = asyncio.Event()
     _install_stop_handlers(stop)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    await prepare_database(settings, load_sample=load_sample)
+    demo_lines = await prepare_database(settings, load_sample=load_sample)
 
     devserver: DevServer | None = None
     if settings.embedded_temporal:
@@ -109,14 +124,21 @@ async def run_stack(settings: Settings, *, with_api: bool = True, load_sample: b
             log.error("temporal_dev_server_failed", error=str(err))
             return 1
     try:
-        return await _run_on_temporal(settings, stop, with_api=with_api, devserver=devserver)
+        return await _run_on_temporal(
+            settings, stop, with_api=with_api, devserver=devserver, extra=demo_lines
+        )
     finally:
         if devserver is not None:
             await devserver.stop()
 
 
 async def _run_on_temporal(
-    settings: Settings, stop: asyncio.Event, *, with_api: bool, devserver: DevServer | None
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    with_api: bool,
+    devserver: DevServer | None,
+    extra: list[str],
 ) -> int:
     try:
         client = await connect(
@@ -131,39 +153,46 @@ async def _run_on_temporal(
     if with_api and port_in_use(settings.api_host, settings.api_port):
         log.error("api_port_in_use", port=settings.api_port, hint="set GRASSROOTS_API_PORT")
         return 1
-    worker = build_worker(client, settings)
-    api = _api_server(settings, client) if with_api else None
-    async with worker:
-        log.info("worker_started", task_queue=settings.task_queue)
-        api_task = asyncio.create_task(api.serve()) if api else None
-        if api is not None:
-            # uvicorn exposes only a flag for "listening"; poll it briefly.
-            while not api.started and api_task is not None and not api_task.done():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            if api_task is not None and api_task.done():
-                log.error("api_failed_to_start", port=settings.api_port)
-                return 1
-        sys.stdout.write(_banner(settings, with_api))
-        sys.stdout.flush()
-        watch = asyncio.create_task(stop.wait())
-        server_exit = asyncio.create_task(devserver.wait()) if devserver else None
-        waits: set[asyncio.Task[Any]] = {watch}
-        if api_task is not None:
-            waits.add(api_task)
-        if server_exit is not None:
-            waits.add(server_exit)
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        code = 0
-        if server_exit is not None and server_exit.done():
-            log.error("temporal_dev_server_exited", returncode=server_exit.result())
-            code = 1
-        log.info("stack_stopping")
-        if api is not None and api_task is not None:
-            api.should_exit = True
-            await api_task
-        for task in (watch, server_exit):
-            if task is not None:
-                task.cancel()
+    async with worker_dependencies(settings) as (rules, sessions, engine):
+        worker = build_worker(client, settings, rules=rules, sessions=sessions)
+        api = _api_server(settings, client, engine, rules) if with_api else None
+        outbox_stop = asyncio.Event()
+        async with worker:
+            outbox = asyncio.create_task(
+                run_outbox_delivery(sessions, settings.webhooks, outbox_stop)
+            )
+            log.info("worker_started", task_queue=settings.task_queue)
+            api_task = asyncio.create_task(api.serve()) if api else None
+            if api is not None:
+                # uvicorn exposes only a flag for "listening"; poll it briefly.
+                while not api.started and api_task is not None and not api_task.done():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                if api_task is not None and api_task.done():
+                    log.error("api_failed_to_start", port=settings.api_port)
+                    return 1
+            sys.stdout.write(_banner(settings, with_api, extra))
+            sys.stdout.flush()
+            watch = asyncio.create_task(stop.wait())
+            server_exit = asyncio.create_task(devserver.wait()) if devserver else None
+            waits: set[asyncio.Task[Any]] = {watch}
+            if api_task is not None:
+                waits.add(api_task)
+            if server_exit is not None:
+                waits.add(server_exit)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            code = 0
+            if server_exit is not None and server_exit.done():
+                log.error("temporal_dev_server_exited", returncode=server_exit.result())
+                code = 1
+            log.info("stack_stopping")
+            if api is not None and api_task is not None:
+                api.should_exit = True
+                await api_task
+            outbox_stop.set()
+            await outbox
+            for task in (watch, server_exit):
+                if task is not None:
+                    task.cancel()
     log.info("worker_stopped")
     return code
 
@@ -179,6 +208,7 @@ async def serve_api(settings: Settings) -> int:
     except TemporalUnavailableError as err:
         log.error("temporal_unavailable", error=str(err))
         return 1
+    await upgrade(settings.effective_database_url)
     server = _api_server(settings, client)
     task = asyncio.create_task(server.serve())
     watch = asyncio.create_task(stop.wait())

@@ -1,12 +1,15 @@
 """Record the histories that the replay tests check: ``python -m tests.replay.record``.
 
 Each scenario runs a real case on the time-skipping server and writes its history to
-``tests/replay/histories/<WorkflowType>__<scenario>.json``.
+``tests/replay/histories/<WorkflowType>__<scenario>.json``. Name scenarios to record only those:
+``python -m tests.replay.record opinion_after_refusal conditional_lapsed``.
 """
 
 import asyncio
+import sys
+import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -18,6 +21,8 @@ from models.duration import Duration
 from models.supervised_task import AnswerInput, ExtendInput, SupervisedTaskInput
 from runtime.devserver import installed_binary
 from runtime.temporal import ensure_search_attributes
+from tests.replay.case_scenarios import CASE_SCENARIOS, case_worker
+from tests.replay.record_p4p5 import P4P5_SCENARIOS, p4p5_worker
 from worker import WORKFLOWS, build_activities
 from workflows.supervised_task import SupervisedTaskWorkflow
 
@@ -66,7 +71,16 @@ async def supervised_task_answered_late(env: WorkflowEnvironment, task_queue: st
 SCENARIOS: dict[str, Scenario] = {"answered_late": supervised_task_answered_late}
 
 
-async def record() -> None:
+async def _save(env: WorkflowEnvironment, name: str, workflow_id: str) -> None:
+    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+    wf_type = history.events[0].workflow_execution_started_event_attributes
+    path = HISTORIES / f"{wf_type.workflow_type.name}__{name}.json"
+    path.write_text(history.to_json())
+    print(f"recorded {path}")
+
+
+async def record(only: Sequence[str] = ()) -> None:
+    """Record every scenario, or those named in ``only``."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=installed_binary("temporal-test-server"),
@@ -81,15 +95,23 @@ async def record() -> None:
             activities=build_activities(),
         ):
             for name, scenario in SCENARIOS.items():
-                workflow_id = await scenario(env, task_queue)
-                history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-                wf_type = history.events[0].workflow_execution_started_event_attributes
-                path = HISTORIES / f"{wf_type.workflow_type.name}__{name}.json"
-                path.write_text(history.to_json())
-                print(f"recorded {path}")
+                if not only or name in only:
+                    await _save(env, name, await scenario(env, task_queue))
+        with tempfile.TemporaryDirectory() as root:
+            cases_queue = f"record-cases-{uuid.uuid4()}"
+            async with case_worker(env, cases_queue, Path(root)) as rig:
+                for name, case_scenario in CASE_SCENARIOS.items():
+                    if not only or name in only:
+                        await _save(env, name, await case_scenario(env, cases_queue, rig))
+        with tempfile.TemporaryDirectory() as root:
+            p4p5_queue = f"record-p4p5-{uuid.uuid4()}"
+            async with p4p5_worker(env, p4p5_queue, Path(root)):
+                for name, p4p5_scenario in P4P5_SCENARIOS.items():
+                    if not only or name in only:
+                        await _save(env, name, await p4p5_scenario(env, p4p5_queue))
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(sys.argv[1:]))
