@@ -104,8 +104,7 @@ def _port_open(port: int) -> bool:
 
 
 async def _view(client: Client, workflow_id: str) -> SupervisedTaskView:
-    handle = client.get_workflow_handle_for(SupervisedTaskWorkflow.run, workflow_id)
-    return await handle.query(SupervisedTaskWorkflow.view)
+    return await client.get_workflow_handle(workflow_id).query(SupervisedTaskWorkflow.view)
 
 
 async def test_case_survives_sigterm_and_its_timer_fires_after_restart(stack: Stack) -> None:
