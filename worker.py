@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities.calendar import CalendarActivities, ChinaCalendar
 from activities.cases import CaseActivities
+from activities.floating_member import FloatingMemberActivities
 from activities.notify import LogNotifier, Notifier, NotifyActivities
 from activities.outbox import run_outbox_delivery
 from activities.registry import RegistryActivities
@@ -30,6 +31,7 @@ from workflows.annual_inspection import AnnualInspectionWorkflow
 from workflows.commitment import CommitmentWorkflow
 from workflows.community_worker import CommunityWorkerWorkflow
 from workflows.dual_assessment import DualAssessmentWorkflow
+from workflows.floating_member import FloatingMemberWorkflow
 from workflows.supervised_task import SupervisedTaskWorkflow
 
 log = structlog.get_logger(__name__)
@@ -42,6 +44,7 @@ WORKFLOWS: Sequence[type] = (
     AnnualInspectionWorkflow,
     CommunityWorkerWorkflow,
     CommitmentWorkflow,
+    FloatingMemberWorkflow,
 )
 
 
@@ -65,6 +68,7 @@ def build_activities(
     if sessions is not None:
         registry = RegistryActivities(sessions)
         workforce = WorkforceActivities(sessions)
+        floating = FloatingMemberActivities(sessions)
         activities += [
             CaseActivities(sessions).project_case,
             registry.subject_facts,
@@ -75,6 +79,12 @@ def build_activities(
             workforce.member_profile,
             workforce.record_commitment,
             workforce.record_service,
+            floating.register_floating_member,
+            floating.locate_address,
+            floating.placement_candidates,
+            floating.record_placement,
+            floating.set_member_status,
+            floating.stored_timeline,
         ]
     return activities
 

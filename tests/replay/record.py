@@ -22,6 +22,10 @@ from models.supervised_task import AnswerInput, ExtendInput, SupervisedTaskInput
 from runtime.devserver import installed_binary
 from runtime.temporal import ensure_search_attributes
 from tests.replay.case_scenarios import CASE_SCENARIOS, case_worker
+from tests.replay.record_floating import (
+    record_floating_member,
+    record_floating_member_continued,
+)
 from tests.replay.record_p4p5 import P4P5_SCENARIOS, p4p5_worker
 from worker import WORKFLOWS, build_activities
 from workflows.supervised_task import SupervisedTaskWorkflow
@@ -71,6 +75,12 @@ async def supervised_task_answered_late(env: WorkflowEnvironment, task_queue: st
 SCENARIOS: dict[str, Scenario] = {"answered_late": supervised_task_answered_late}
 
 
+FLOATING_SCENARIOS: dict[str, Scenario] = {
+    "onboarded_contacted_moved_out": record_floating_member,
+    "continued_as_new": record_floating_member_continued,
+}
+
+
 async def _save(env: WorkflowEnvironment, name: str, workflow_id: str) -> None:
     history = await env.client.get_workflow_handle(workflow_id).fetch_history()
     wf_type = history.events[0].workflow_execution_started_event_attributes
@@ -109,6 +119,9 @@ async def record(only: Sequence[str] = ()) -> None:
                 for name, p4p5_scenario in P4P5_SCENARIOS.items():
                     if not only or name in only:
                         await _save(env, name, await p4p5_scenario(env, p4p5_queue))
+        for name, floating in FLOATING_SCENARIOS.items():
+            if not only or name in only:
+                await _save(env, name, await floating(env, f"record-p3-{uuid.uuid4()}"))
     finally:
         await env.shutdown()
 
