@@ -3,11 +3,10 @@ the rule registry."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from html import escape
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
@@ -18,6 +17,7 @@ from api.routes import auth, cases, dead_letters, events, notifications, registr
 from api.routing import EventRouter
 from api.services import Services
 from api.tokens import ClientTokenCache
+from api.ui import site as ui
 from db.cases import store_engine
 from db.session import session_factory
 from rules.engine import FileRuleVersionStore, RuleRegistry
@@ -87,6 +87,7 @@ def create_app(
     problems.install(app)
     for module in (events, auth, cases, tasks, registry, notifications, dead_letters):
         app.include_router(module.router)
+    ui.install(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> JSONResponse:
@@ -98,18 +99,5 @@ def create_app(
             temporal_ok = False
         body = {"status": "ok" if temporal_ok else "degraded", "temporal": temporal_ok}
         return JSONResponse(body, status_code=200 if temporal_ok else 503)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        ui = settings.temporal_ui_url
-        ui_link = f'<li><a href="{escape(ui)}">Temporal 工作流控制台</a></li>' if ui else ""
-        return (
-            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>基层治理案件引擎</title></head><body>"
-            "<h1>基层治理案件引擎 Grassroots</h1><ul>"
-            f'{ui_link}<li><a href="/docs">接口文档（OpenAPI）</a></li>'
-            '<li><a href="/healthz">运行状态</a></li></ul></body></html>'
-        )
 
     return app
