@@ -13,12 +13,46 @@ from db.base import utcnow
 from db.case_tables import Case, DeadLetter, OutboxMessage, ProcessedEvent, Task, TimelineEvent
 from db.session import create_engine, is_sqlite
 from db.vocab import DeadLetterStatus, OutboxKind
+from models.annual_inspection import InspectionStatus
 from models.case import CaseSnapshot
+from models.commitment import CommitmentStatus
+from models.community_worker import WorkerStatus
 from models.deadline import TaskStatus, TimelineEntry
+from models.dual_assessment import AssessmentStatus
+from models.floating_member import ENDED as MEMBER_ENDED
 
-# Statuses after which a case takes no more events; every other status counts as open.
-TERMINAL_STATUSES = frozenset(
-    {"closed", "completed", "cancelled", "canceled", "failed", "terminated", "ended"}
+# Statuses after which a case takes no more events; every other status counts as open (in the
+# "open cases" and overdue filters). Each process's end statuses, then generic ones.
+TERMINAL_STATUSES: frozenset[str] = frozenset(
+    {
+        # P1 dual assessment
+        AssessmentStatus.CLOSED,
+        AssessmentStatus.CLOSED_WITHOUT_OPINION,
+        AssessmentStatus.OVERRIDDEN,
+        AssessmentStatus.OUT_OF_SCOPE,
+        AssessmentStatus.REJECTED,
+        # P2 annual inspection (blocked is final: a denial that may be remedied is "denied")
+        InspectionStatus.CLEARED,
+        InspectionStatus.BLOCKED,
+        InspectionStatus.NOT_REQUIRED,
+        InspectionStatus.REJECTED,
+        # P3 floating members
+        *MEMBER_ENDED,
+        # P4 community workers
+        WorkerStatus.NOT_HIRED,
+        WorkerStatus.INELIGIBLE,
+        WorkerStatus.REJECTED,
+        # P5 public commitments
+        CommitmentStatus.CLOSED,
+        CommitmentStatus.NOT_PUBLISHED,
+        # generic
+        "completed",
+        "cancelled",
+        "canceled",
+        "failed",
+        "terminated",
+        "ended",
+    }
 )
 
 # ``communities`` arguments: None reaches every case, a collection only cases of those communities.
