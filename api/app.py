@@ -13,7 +13,8 @@ from temporalio.client import Client
 from api import problems
 from api.config import ApiConfig
 from api.limits import BodyLimitMiddleware
-from api.routes import auth, cases, dead_letters, events, notifications, registry, tasks
+from api.routes import auth, cases, dead_letters, events, notifications, registry, reports, tasks
+from api.routes import rules as rule_routes
 from api.routing import EventRouter
 from api.services import Services
 from api.tokens import ClientTokenCache
@@ -85,8 +86,9 @@ def create_app(
     app = FastAPI(title="Grassroots", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_bytes=api_config.max_body_bytes)
     problems.install(app)
-    for module in (events, auth, cases, tasks, registry, notifications, dead_letters):
+    for module in (events, auth, cases, tasks, registry, notifications, dead_letters, reports):
         app.include_router(module.router)
+    app.include_router(rule_routes.router)
     ui.install(app)
 
     @app.get("/healthz", tags=["ops"])
