@@ -14,6 +14,7 @@ from api import problems
 from api.config import ApiConfig
 from api.limits import BodyLimitMiddleware
 from api.routes import auth, cases, dead_letters, events, notifications, registry, reports, tasks
+from api.routes import rules as rule_routes
 from api.routing import EventRouter
 from api.services import Services
 from api.tokens import ClientTokenCache
@@ -87,6 +88,7 @@ def create_app(
     problems.install(app)
     for module in (events, auth, cases, tasks, registry, notifications, dead_letters, reports):
         app.include_router(module.router)
+    app.include_router(rule_routes.router)
     ui.install(app)
 
     @app.get("/healthz", tags=["ops"])

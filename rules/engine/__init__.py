@@ -11,6 +11,7 @@ from rules.engine.errors import (
     RuleError,
     RulesError,
     RuleSetInvalid,
+    StaleRuleVersion,
     UnknownRuleVersion,
 )
 from rules.engine.evaluate import Decision, Step, Trace
@@ -45,6 +46,7 @@ __all__ = [
     "RuleSetInvalid",
     "RuleVersionStore",
     "RulesError",
+    "StaleRuleVersion",
     "Step",
     "Trace",
     "UnknownRuleVersion",

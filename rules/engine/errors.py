@@ -35,5 +35,14 @@ class UnknownRuleVersion(RulesError):
     """No stored rule set has this version."""
 
 
+class StaleRuleVersion(RulesError):
+    """An edit was based on a version that is no longer the active one."""
+
+    def __init__(self, base: str, active: str) -> None:
+        self.base = base
+        self.active = active
+        super().__init__(f"the edit is based on {base}, but {active} is active now")
+
+
 class EvaluationError(RulesError):
     """A rule could not be evaluated on the inputs it was given (a bug in the caller's inputs)."""

@@ -8,13 +8,15 @@ loudly and kept for the UI.
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
 import structlog
 
 from rules.engine import cache
-from rules.engine.errors import RuleError, RuleSetInvalid
+from rules.engine.candidate import write_folder
+from rules.engine.errors import RuleError, RuleSetInvalid, StaleRuleVersion
 from rules.engine.loader import load_files, read_folder
 from rules.engine.ruleset import RuleSet
 from rules.engine.versions import RuleVersionStore, version_of
@@ -109,6 +111,23 @@ class RuleRegistry:
                 return False
             await self._activate(rules)
             return True
+
+    async def install(self, files: Mapping[str, bytes], *, base: str | None = None) -> RuleSet:
+        """Write ``files`` into the folder and make them the active version now, not at the next
+        poll. Refused with RuleSetInvalid when they are invalid (nothing is written), and with
+        StaleRuleVersion when ``base`` is given and is no longer the active version."""
+        async with self._lock:
+            active = self.active.version
+            if base is not None and base != active:
+                raise StaleRuleVersion(base, active)
+            rules = await asyncio.to_thread(load_files, files, self.display_root)
+            await asyncio.to_thread(write_folder, self.folder, files)
+            self._fingerprint = await asyncio.to_thread(_fingerprint, self.folder)
+            if rules.version != active:
+                await self._activate(rules)
+            else:
+                self._errors = ()
+            return self.active
 
     async def get(self, version: str) -> RuleSet:
         """The rule set of any stored ``version`` (for cases pinned to an older one)."""
