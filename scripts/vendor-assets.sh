@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Re-create the vendored front-end files of the web UI from the npm registry (no Node build step,
-# nothing fetched at run time): htmx and Apache ECharts, each with its LICENSE, under
+# nothing fetched at run time): htmx, Apache ECharts and CodeMirror 5 (the rules editor), each
+# with its LICENSE, under
 # api/ui/static/vendor/<package>-<version>/, and the versions in api/ui/static/vendor/VERSIONS.
-# Usage: scripts/vendor-assets.sh [htmx-version] [echarts-version]
+# Usage: scripts/vendor-assets.sh [htmx-version] [echarts-version] [codemirror-version]
 set -euo pipefail
 
 HTMX_VERSION="${1:-2.0.11}"
 ECHARTS_VERSION="${2:-6.1.0}"
+CODEMIRROR_VERSION="${3:-5.65.21}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENDOR="$ROOT/api/ui/static/vendor"
 WORK="$(mktemp -d)"
@@ -32,8 +34,12 @@ vendor() {
 mkdir -p "$VENDOR"
 vendor htmx.org "$HTMX_VERSION" dist/htmx.min.js LICENSE
 vendor echarts "$ECHARTS_VERSION" dist/echarts.min.js LICENSE NOTICE
+vendor codemirror "$CODEMIRROR_VERSION" LICENSE lib/codemirror.js lib/codemirror.css \
+  mode/yaml/yaml.js addon/hint/show-hint.js addon/hint/show-hint.css addon/lint/lint.js \
+  addon/lint/lint.css
 {
   echo "# Written by scripts/vendor-assets.sh: npm package and exact version of each vendored asset."
   echo "htmx.org@$HTMX_VERSION"
   echo "echarts@$ECHARTS_VERSION"
+  echo "codemirror@$CODEMIRROR_VERSION"
 } > "$VENDOR/VERSIONS"
