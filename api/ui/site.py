@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import account, pages
+from api.ui import account, inbox, pages
 from api.ui.render import (
     STATIC_DIR,
     LoginRequired,
@@ -21,6 +21,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(account.router)
     app.include_router(pages.router)
+    app.include_router(inbox.router)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
