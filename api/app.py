@@ -18,6 +18,7 @@ from api.routes import rules as rule_routes
 from api.routing import EventRouter
 from api.services import Services
 from api.tokens import ClientTokenCache
+from api.ui import rules_pages
 from api.ui import site as ui
 from db.cases import store_engine
 from db.session import session_factory
@@ -89,6 +90,7 @@ def create_app(
     for module in (events, auth, cases, tasks, registry, notifications, dead_letters, reports):
         app.include_router(module.router)
     app.include_router(rule_routes.router)
+    app.include_router(rules_pages.router)
     ui.install(app)
 
     @app.get("/healthz", tags=["ops"])

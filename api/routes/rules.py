@@ -131,10 +131,13 @@ class ChangeView(BaseModel):
     path: str
     kind: Literal["added", "removed", "changed"]
     text: str
+    what: str = Field(description="the value added or removed, or 'old → new'")
 
     @classmethod
     def of(cls, change: Change) -> "ChangeView":
-        return cls(file=change.file, path=change.path, kind=change.kind, text=change.format())
+        text = change.format()
+        what = text.split(f"{change.path}: ", 1)[-1]
+        return cls(file=change.file, path=change.path, kind=change.kind, text=text, what=what)
 
 
 class FileDiff(BaseModel):
