@@ -80,6 +80,13 @@ TIMELINE_KINDS: dict[str, str] = {
     "rules_moved": "规则版本变更",
     "recruitment": "招录",
     "party": "组织生活",
+    "event": "收到事件",
+    "facts_gathered": "取得登记信息",
+    "checklist_item": "检查项",
+    "signoff_overdue": "逾期未签署",
+    "origin_confirmed": "原党组织确认",
+    "login": "登录",
+    "logout": "退出",
 }
 
 ROLES: dict[str, str] = {
@@ -141,7 +148,12 @@ def card(value: str | None) -> str:
 
 
 def timeline_kind(value: str | None) -> str:
-    return TIMELINE_KINDS.get(value or "", value or "—")
+    """What a timeline entry is; any ``*_decided`` entry is a rule decision."""
+    if value in TIMELINE_KINDS:
+        return TIMELINE_KINDS[value]
+    if value and value.endswith("_decided"):
+        return "规则判定"
+    return "记录"
 
 
 def role(value: str | None) -> str:

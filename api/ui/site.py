@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import account, inbox, pages
+from api.ui import account, cases, inbox, pages
 from api.ui.render import (
     STATIC_DIR,
     LoginRequired,
@@ -22,6 +22,7 @@ def install(app: FastAPI) -> None:
     app.include_router(account.router)
     app.include_router(pages.router)
     app.include_router(inbox.router)
+    app.include_router(cases.router)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
