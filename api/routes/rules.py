@@ -10,6 +10,7 @@ no longer the active version is refused with 409, so two administrators never ov
 
 import asyncio
 import difflib
+import functools
 from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -67,6 +68,7 @@ KEEP_PINNED = (
 _SAMPLE_PER_PROCESS = 20
 _QUERY_SECONDS = 2.0
 
+_schemas = functools.cache(json_schemas)
 Reason = Annotated[str, Field(min_length=2, max_length=500, description="why (kept in the audit)")]
 
 
@@ -274,7 +276,7 @@ async def diff(
 @router.get("/schema/{file}")
 async def schema(person: Person, file: str) -> dict[str, Any]:
     """The JSON Schema of one rule file (the editor completes keys and values from it)."""
-    schemas = json_schemas()
+    schemas = _schemas()
     stem = file.removesuffix(".yaml")
     if stem not in schemas:
         raise not_found(f"no rule file {file}")

@@ -140,7 +140,26 @@
       }
     }
     if (key) return { mode: "value", path: path.concat([key[1]]), word: key[2] };
-    return { mode: "key", path: path, word: info.body };
+    return { mode: "key", path: path, word: info.body, present: siblingKeys(cm, pos.line, info) };
+  }
+
+  // Keys already written in the mapping the cursor's line belongs to (not offered again).
+  function siblingKeys(cm, lineNo, info) {
+    const keys = new Set();
+    const col = info.column;
+    const visit = (n, upward) => {
+      const text = cm.getLine(n);
+      if (!text.trim() || /^\s*#/.test(text)) return true;
+      const other = lineInfo(text);
+      if (other.column < col) return false;
+      const startsItem = other.dashes.length && other.dashes[0] < col;
+      if (startsItem && !upward) return false;
+      if (other.column === col && other.key !== null) keys.add(other.key);
+      return !startsItem;
+    };
+    if (!info.dashes.length) for (let n = lineNo - 1; n >= 0 && visit(n, true); n--);
+    for (let n = lineNo + 1; n < cm.lineCount() && visit(n, false); n++);
+    return keys;
   }
 
   function completions(schema, ctx) {
@@ -155,6 +174,7 @@
     if (ctx.mode === "key") {
       nodes.forEach((n) => {
         Object.entries(n.properties || {}).forEach(([name, prop]) => {
+          if (ctx.present && ctx.present.has(name)) return;
           const help = shortHelp(prop, schema);
           add(name + ": ", help ? name + "　" + help : name);
         });
