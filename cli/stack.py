@@ -6,17 +6,23 @@ import contextlib
 import signal
 import sys
 from collections.abc import Generator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 import uvicorn
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from activities.outbox import run_outbox_delivery
 from api.app import create_app
+from api.config import ApiConfig
+from api.routing import EventRouter
+from cli.sample_cases import start_sample_cases
 from db.migrate import upgrade
 from db.sample import load_sample_registry
+from db.sample_cases import SamplePlan, plan_sample_cases
 from db.security import ensure_demo_credentials
 from db.session import create_engine, session_factory
 from rules.engine.registry import RuleRegistry
@@ -125,7 +131,12 @@ async def run_stack(settings: Settings, *, with_api: bool = True, load_sample: b
             return 1
     try:
         return await _run_on_temporal(
-            settings, stop, with_api=with_api, devserver=devserver, extra=demo_lines
+            settings,
+            stop,
+            with_api=with_api,
+            devserver=devserver,
+            extra=demo_lines,
+            load_sample=load_sample,
         )
     finally:
         if devserver is not None:
@@ -139,6 +150,7 @@ async def _run_on_temporal(
     with_api: bool,
     devserver: DevServer | None,
     extra: list[str],
+    load_sample: bool,
 ) -> int:
     try:
         client = await connect(
@@ -170,7 +182,11 @@ async def _run_on_temporal(
                 if api_task is not None and api_task.done():
                     log.error("api_failed_to_start", port=settings.api_port)
                     return 1
-            sys.stdout.write(_banner(settings, with_api, extra))
+            samples = None
+            if load_sample:
+                samples = await _sample_cases(settings, rules, sessions, client)
+            banner_extra = [*extra, samples[0].banner_line()] if samples else extra
+            sys.stdout.write(_banner(settings, with_api, banner_extra))
             sys.stdout.flush()
             watch = asyncio.create_task(stop.wait())
             server_exit = asyncio.create_task(devserver.wait()) if devserver else None
@@ -185,6 +201,10 @@ async def _run_on_temporal(
                 log.error("temporal_dev_server_exited", returncode=server_exit.result())
                 code = 1
             log.info("stack_stopping")
+            if samples is not None:
+                samples[1].cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await samples[1]
             if api is not None and api_task is not None:
                 api.should_exit = True
                 await api_task
@@ -195,6 +215,32 @@ async def _run_on_temporal(
                     task.cancel()
     log.info("worker_stopped")
     return code
+
+
+async def _sample_cases(
+    settings: Settings,
+    rules: RuleRegistry,
+    sessions: async_sessionmaker[AsyncSession],
+    client: Client,
+) -> tuple[SamplePlan, asyncio.Task[Any]] | None:
+    """With the sample registry, start its cases in the background unless a start did already:
+    the API is ready at once and the events go through the same router as external ones."""
+    today = datetime.now(ZoneInfo(rules.active.shared.calendar.timezone)).date()
+    async with sessions() as session:
+        plan = await plan_sample_cases(session, today)
+    if plan is None:
+        return None
+    config = ApiConfig.from_settings(settings)
+    router = EventRouter(
+        client,
+        sessions,
+        rules,
+        task_queue=settings.task_queue,
+        update_timeout=config.update_timeout,
+        retry_after=config.retry_after_seconds,
+    )
+    task = asyncio.create_task(start_sample_cases(router, sessions, plan, today))
+    return plan, task
 
 
 async def serve_api(settings: Settings) -> int:

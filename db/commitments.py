@@ -3,6 +3,7 @@ counted as community activity, which P1 reads), and the year's result as P1's ev
 receives a session and leaves commits to the caller."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -175,6 +176,53 @@ async def sample_commitment_events(session: AsyncSession, year: int) -> list[Inb
                     "year": year,
                     "post": post,
                     "items": [{"category": c, "content": text} for c, text in items],
+                },
+            )
+        )
+    return events
+
+
+def sample_review_event(submitted: InboundEvent) -> InboundEvent:
+    """The branch's approval of a sample commitment: it goes on the public board."""
+    data = submitted.data
+    return InboundEvent(
+        id=f"sample/{data['year']}/review/{data['member_id']}",
+        source=SAMPLE_SOURCE,
+        type="grassroots.commitment.reviewed",
+        data={
+            "member_id": data["member_id"],
+            "year": data["year"],
+            "decision": "approved",
+            "actor": "sample-branch",
+            "comment": "承诺事项具体可行，同意公示",
+        },
+    )
+
+
+def sample_service_events(submitted: InboundEvent, today: date) -> list[InboundEvent]:
+    """Service of a published sample commitment: one entry per item, on days before ``today``
+    within the commitment's year (the board shows hours and progress)."""
+    data = submitted.data
+    year, member_id = int(data["year"]), str(data["member_id"])
+    first_day = date(year, 1, 1)
+    events = []
+    for index, item in enumerate(data["items"]):
+        held_on = max(today - timedelta(days=7 + 23 * index), first_day)
+        if held_on.year != year or held_on > today:
+            continue
+        events.append(
+            InboundEvent(
+                id=f"sample/{year}/service/{member_id}/{index + 1}",
+                source=SAMPLE_SOURCE,
+                type="grassroots.service.logged",
+                data={
+                    "member_id": member_id,
+                    "year": year,
+                    "hours": 1.5 + index,
+                    "category": item["category"],
+                    "date": held_on.isoformat(),
+                    "description": item["content"],
+                    "actor": "sample-branch",
                 },
             )
         )

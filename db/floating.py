@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.case_tables import Case, TimelineEvent
 from db.tables import Building, CentralHousehold, Community, Grid, HouseholdAssignment, PartyMember
 from db.vocab import MemberKind
+from db.workforce import SAMPLE_SOURCE
+from models.events import InboundEvent
 
 OPEN_CASE_END = ("moved_out", "refused")
 """P3 statuses after which a case no longer takes a mentor's time."""
@@ -213,4 +215,18 @@ async def floating_registrations(session: AsyncSession) -> list[dict[str, Any]]:
             "arrived_on": m.arrived_on.isoformat() if m.arrived_on else None,
         }
         for m in (await session.scalars(query)).all()
+    ]
+
+
+async def sample_floating_events(session: AsyncSession, year: int) -> list[InboundEvent]:
+    """``member.registered`` events onboarding the registry's floating members that have no case
+    yet, for a first start with the sample registry."""
+    return [
+        InboundEvent(
+            id=f"sample/{year}/floating/{data['member_id']}",
+            source=SAMPLE_SOURCE,
+            type="grassroots.member.registered",
+            data=data,
+        )
+        for data in await floating_registrations(session)
     ]

@@ -2,10 +2,12 @@
 
 import asyncio
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -35,28 +37,38 @@ def _free_port() -> int:
 
 
 class Stack:
-    """One ``grassroots run`` process with its own ports and var folder."""
+    """One ``grassroots run`` process with its own ports and var folder; a thread reads its
+    output as it comes, so a chatty stack never blocks on a full pipe."""
 
     def __init__(self, var_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.var_dir = var_dir
         self.temporal_port = _free_port()
+        self.api_port = _free_port()
         inherited = {k: v for k, v in os.environ.items() if k != "TEMPORAL_ADDRESS"}
         self.env = {
             **inherited,
             "GRASSROOTS_VAR_DIR": str(var_dir),
             "GRASSROOTS_TEMPORAL_PORT": str(self.temporal_port),
             "GRASSROOTS_TEMPORAL_UI_PORT": str(_free_port()),
-            "GRASSROOTS_API_PORT": str(_free_port()),
+            "GRASSROOTS_API_PORT": str(self.api_port),
             "GRASSROOTS_TASK_QUEUE": "grassroots",
             "GRASSROOTS_LOG_FORMAT": "json",
             **(extra_env or {}),
         }
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader: threading.Thread | None = None
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.temporal_port}"
+
+    def _read(self, stdout: IO[str]) -> None:
+        for line in stdout:
+            self.output.append(line)
+            self._lines.put(line)
+        self._lines.put(None)
 
     def start(self, timeout: float = 90.0) -> None:
         self.process = subprocess.Popen(
@@ -66,29 +78,44 @@ class Stack:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        assert self.process.stdout is not None
+        self._lines = queue.Queue()
+        self._reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
+        self.wait_for("Press Ctrl-C to stop.", timeout, what="the stack did not come up")
+
+    def wait_for(self, text: str, timeout: float = 300.0, what: str = "") -> str:
+        """Wait for an output line holding ``text``; that line."""
         deadline = time.monotonic() + timeout
-        stdout: IO[str] | None = self.process.stdout
-        assert stdout is not None
-        while time.monotonic() < deadline:
-            line = stdout.readline()
-            if not line and self.process.poll() is not None:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
                 break
-            self.output.append(line)
-            if "Press Ctrl-C to stop." in line:
-                return
-        raise AssertionError("the stack did not come up:\n" + "".join(self.output))
+            if line is None:
+                break
+            if text in line:
+                return line
+        raise AssertionError(f"{what or f'no {text!r}'}:\n" + "".join(self.output))
 
     def stop(self, timeout: float = 60.0) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        rest, _ = self.process.communicate(timeout=timeout)
-        self.output.append(rest)
-        return self.process.returncode
+        code = self.process.wait(timeout=timeout)
+        self._close(timeout)
+        return code
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._close(10.0)
+
+    def _close(self, timeout: float) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 @pytest.fixture

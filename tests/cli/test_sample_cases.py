@@ -1,0 +1,121 @@
+"""The sample registry's cases on a first start of the run command, and none added by a restart."""
+
+import asyncio
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from db.sample import SAMPLE_DIR
+from tests.cli.test_stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (SAMPLE_DIR / name).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _expected() -> dict[str, int]:
+    """Cases per process the sample registry should run, counted from its spreadsheets."""
+    kinds = [row["党员类别"] for row in _rows("members.csv")]
+    residents = kinds.count("居民党员")
+    return {
+        "floating_member": kinds.count("流动党员"),
+        "community_worker": len(_rows("workers.csv")),
+        # every in-service cadre and every tenth resident member commits
+        "commitment": kinds.count("在职党员") + (residents + 9) // 10,
+    }
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    s = Stack(tmp_path / "var")
+    yield s
+    s.kill()
+
+
+async def _login(http: httpx.AsyncClient, var_dir: Path) -> None:
+    demo = json.loads((var_dir / "demo-credentials.json").read_text())
+    answer = await http.post(
+        "/api/login", json={"username": "admin", "password": demo["admin_password"]}
+    )
+    answer.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+
+async def _cases(http: httpx.AsyncClient, process: str) -> dict[str, Any]:
+    answer = await http.get("/api/cases", params={"process": process, "limit": 500})
+    answer.raise_for_status()
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def _settled(http: httpx.AsyncClient, expected: dict[str, int]) -> dict[str, Any]:
+    """The case lists once each process has its cases in the store (their first activity
+    writes them there, a moment after the start events were accepted)."""
+    for _ in range(150):
+        lists = {process: await _cases(http, process) for process in expected}
+        published = sum(c["status"] == "published" for c in lists["commitment"]["items"])
+        totals = {process: body["total"] for process, body in lists.items()}
+        if totals == expected and published == expected["commitment"]:
+            return lists
+        await asyncio.sleep(0.4)
+    return lists
+
+
+async def test_first_start_runs_the_sample_cases_and_a_restart_adds_none(stack: Stack) -> None:
+    """On a fresh var folder the sample's floating members, workers and commitments become
+    running cases (commitments published, with service, floating members with contacts due);
+    stopped and started again, the service starts none of them a second time."""
+    expected = _expected()
+    stack.start()
+    banner = "".join(stack.output)
+    assert (
+        f"Sample cases:    {expected['floating_member']} floating members, "
+        f"{expected['community_worker']} workers, {expected['commitment']} commitments"
+    ) in banner
+    summary = json.loads(stack.wait_for('"sample_cases_started"'))
+    assert summary["failed"] == []
+    assert summary["published"] == expected["commitment"]
+    assert summary["service_entries"] > 0
+
+    base = f"http://127.0.0.1:{stack.api_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30.0) as http:
+        await _login(http, stack.var_dir)
+        lists = await _settled(http, expected)
+        assert {p: body["total"] for p, body in lists.items()} == expected
+
+        floating = lists["floating_member"]["items"]
+        # Holders of an activity card are placed at once and have their first contact due;
+        # the others wait for their home organisation's confirmation, itself due on a date.
+        assert all(case["due_at"] for case in floating)
+        placed = [case for case in floating if case["status"] == "active"]
+        assert placed
+        for case in placed:
+            due = datetime.fromisoformat(case["summary"]["next_contact_due"])
+            assert due > datetime.fromisoformat(case["opened_at"])
+        detail = (await http.get(f"/api/cases/{placed[0]['case_id']}")).json()
+        assert any(task["status"] == "open" and task["due_at"] for task in detail["tasks"])
+
+        workers = lists["community_worker"]["items"]
+        assert {case["status"] for case in workers} == {"in_service"}
+        commitments = lists["commitment"]["items"]
+        assert all(case["summary"]["progress"]["hours"] > 0 for case in commitments)
+
+        assert stack.stop() == 0, "".join(stack.output)
+        first_run = len(stack.output)
+        stack.start()
+        again = "".join(stack.output[first_run:])
+        assert "Sample cases" not in again
+        await _login(http, stack.var_dir)
+        after = {process: (await _cases(http, process))["total"] for process in expected}
+    assert after == expected
+    assert stack.stop() == 0, "".join(stack.output)
+    assert '"sample_cases_started"' not in "".join(stack.output[first_run:])
