@@ -2,20 +2,30 @@
 them, and the time for one month's contact timers to fire and be handled — next to the same
 number of bare workflows sleeping on one timer each, measured in the same run.
 
-    .venv/bin/python bench/floating_members.py [--cases 5000] [--cache 500] [--month 30]
+    .venv/bin/python bench/floating_members.py [--cases 5000] [--month 90] [--cache N]
 
 Each phase runs in a child process of its own (so its resident memory is its own) against a
-fresh dev server on a SQLite file with the embedded stack's pragmas:
+fresh Temporal dev server (the real ``temporal server start-dev``, not the time-skipping test
+server) on a SQLite file with the embedded stack's pragmas. The worker is composed as
+``worker.build_worker`` composes it — every workflow of the product, the calendar, notification
+and rules activities, ``max_cached_workflows`` from GRASSROOTS_MAX_CACHED_WORKFLOWS (``--cache``
+overrides it) and ``max_concurrent_activities`` from the settings — except that the registry and
+the case store are in memory (below), so the figures are Temporal's and the workflow's, not a
+database's.
 
-* P3: cases of the demo rule set (a "month" is ``--month`` minutes) with the in-memory registry
-  below, so the figures are Temporal's and the workflow's, not a database's. Every registration
-  is backdated so that all household contacts' reminders (80% of the month) fall due at the same
-  instant T, after the last case has started; "handled" means the reminder reached the case store
-  (``project_case``), which is where a person's inbox and the outbox see it.
+* P3: cases of the demo rule set, whose month is ``--month`` minutes (the real rules' month is a
+  calendar month; only the length changes). Every registration is backdated so that all
+  household contacts' reminders (80% of the month) fall due at the same instant T, after the
+  last case has started; "handled" means the reminder reached the case store (``project_case``),
+  which is where a person's inbox and the outbox see it.
 * bare: workflows that run one no-op activity, sleep until T, and run one more.
 
-The worker caches at most ``--cache`` workflows (``max_cached_workflows``, the sticky cache);
-memory is sampled from /proc/self/status (VmRSS) while cases start and while timers fire.
+T is set from a pilot: ``--pilot`` extra workflows of the phase are started first (they stay
+open, registered at the time they start, and their own timers fall after the run), the start
+rate is measured, and T leaves every measured start 60% more time than that rate needs.
+Memory is sampled from /proc/self/status (VmRSS) while cases start and while timers fire, and
+marked at every fifth of N started; CPU seconds of the worker process and of the Temporal server
+process are read from /proc, which does not depend on how busy the machine is.
 """
 
 import argparse
@@ -46,8 +56,6 @@ from temporalio.worker import Worker
 if not workflow.unsafe.in_sandbox():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarActivities, ChinaCalendar
-    from activities.rules import RulesActivities
     from models.case import ProjectCaseInput, ProjectCaseResult
     from models.events import CaseStartInput, InboundEvent
     from models.floating_member import (
@@ -70,13 +78,13 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.registry import RuleRegistry
     from rules.engine.versions import FileRuleVersionStore
     from runtime.devserver import installed_binary
-    from settings import DEFAULT_SQLITE_PRAGMAS
-    from workflows.floating_member import FloatingMemberWorkflow
+    from settings import DEFAULT_SQLITE_PRAGMAS, Settings
+    from worker import WORKFLOWS, build_activities
     from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 GRIDS, BUILDINGS = 40, 400
-BARE_LEAD = 0.15
-"""Seconds of lead per bare workflow before their shared timer (they start at ~10 a second)."""
+SAFETY = 1.6
+"""How much longer than the pilot's rate needs the measured starts are given before T."""
 
 
 def rss_mb() -> float:
@@ -85,6 +93,40 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid() -> int:
+    """The Temporal dev server this process started (its only ``temporal`` child)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(") ", 1)
+        except OSError:
+            continue
+        if rest.split()[1] == me and name.endswith("(temporal"):
+            return int(stat.parent.name)
+    raise RuntimeError("no temporal server among this process's children")
+
+
+@dataclass
+class Cpu:
+    """CPU seconds of the worker process and of the server, between named moments."""
+
+    server: int
+    at: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def mark(self, name: str) -> None:
+        self.at[name] = (cpu_seconds(os.getpid()), cpu_seconds(self.server))
+
+    def between(self, first: str, last: str) -> tuple[float, float]:
+        (w0, s0), (w1, s1) = self.at[first], self.at[last]
+        return w1 - w0, s1 - s0
 
 
 @dataclass
@@ -187,6 +229,8 @@ class Marks:
         self._waiting: dict[str, asyncio.Event] = {}
 
     def mark(self, point: str, key: str) -> None:
+        if point == "fired" and "pilot-" in key:
+            return  # a pilot's timer (after the run, if at all) is not one of the month's
         seen = self.at.setdefault(point, {})
         if key not in seen:
             seen[key] = time.time()
@@ -252,33 +296,61 @@ class BareSleeper:
 # --- One phase in its own process ---------------------------------------------------------------
 
 
+StartOne = Callable[[str, bool], Awaitable[None]]
+"""Start the workflow with this id (a pilot one if True) and wait until its first steps ran."""
+
+
 async def _start_all(
-    count: int,
-    concurrency: int,
-    start_one: Callable[[int], Awaitable[None]],
-    sampler: Sampler,
+    ids: Sequence[str], concurrency: int, start_one: StartOne, sampler: Sampler
 ) -> float:
-    """Start ``count`` workflows, ``concurrency`` at a time, each counted once its first steps
-    ran (so no more are in flight than the worker's cache holds); the seconds it took. Memory is
-    marked at each quarter."""
+    """Start the workflows, ``concurrency`` at a time, each counted once its first steps ran (so
+    no more are in flight than that); the seconds it took. Memory is marked at every fifth."""
     limit = asyncio.Semaphore(concurrency)
     began = time.perf_counter()
-    quarters = {count * k // 4: f"{25 * k}% started" for k in (1, 2, 3)}
+    count = len(ids)
+    fifths = {count * k // 5: f"{count * k // 5} started" for k in range(1, 6)}
     done = 0
 
-    async def one(index: int) -> None:
+    async def one(workflow_id: str) -> None:
         nonlocal done
         async with limit:
-            await start_one(index)
+            await start_one(workflow_id, False)
         done += 1
-        if done in quarters:
-            sampler.mark(quarters[done])
-            print(f"  {quarters[done]}", file=sys.stderr, flush=True)
+        if done in fifths:
+            sampler.mark(fifths[done])
+            print(f"  {fifths[done]}", file=sys.stderr, flush=True)
 
     async with asyncio.TaskGroup() as group:
-        for index in range(count):
-            group.create_task(one(index))
+        for workflow_id in ids:
+            group.create_task(one(workflow_id))
     return time.perf_counter() - began
+
+
+async def _pilot(args: argparse.Namespace, prefix: str, start_one: StartOne) -> float:
+    """Start the pilot workflows (warming the worker up) and return their rate per second."""
+    if args.pilot <= 0:
+        return float(args.rate)
+    limit = asyncio.Semaphore(args.concurrency)
+    began = time.perf_counter()
+
+    async def one(index: int) -> None:
+        async with limit:
+            await start_one(f"{prefix}pilot-{index}", True)
+
+    async with asyncio.TaskGroup() as group:
+        for index in range(args.pilot):
+            group.create_task(one(index))
+    rate = args.pilot / (time.perf_counter() - began)
+    print(f"  pilot: {rate:.1f} starts/s", file=sys.stderr, flush=True)
+    return float(rate)
+
+
+def _fire_at(args: argparse.Namespace, rate: float, room: float) -> datetime:
+    """T: enough time for N starts at the pilot's rate, with a margin; at most ``room`` s on."""
+    lead = args.cases / rate * SAFETY + 30
+    if lead > room:
+        raise SystemExit(f"{args.cases} starts need about {lead / 60:.0f} min: raise --month")
+    return datetime.fromtimestamp(time.time() + lead).astimezone()
 
 
 async def _until(count: Callable[[], int], goal: int, within: float) -> None:
@@ -311,15 +383,19 @@ async def _environment(workdir: Path) -> WorkflowEnvironment:
     )
 
 
-def _worker(client: Client, args: argparse.Namespace, **kwargs: Any) -> Worker:
+def _worker(
+    client: Client, args: argparse.Namespace, activities: Sequence[Callable[..., Any]]
+) -> Worker:
+    """The product's worker (``worker.build_worker``) on a task queue of its own."""
+    settings = Settings()
     return Worker(
         client,
         task_queue=f"bench-{uuid.uuid4()}",
+        workflows=[*WORKFLOWS, BareSleeper],
+        activities=list(activities),
         max_cached_workflows=args.cache,
-        max_concurrent_workflow_tasks=args.concurrency,
-        max_concurrent_activities=args.concurrency,
+        max_concurrent_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=5),
-        **kwargs,
     )
 
 
@@ -340,23 +416,61 @@ async def _rules(workdir: Path, month: int) -> RuleRegistry:
     return registry
 
 
+async def _measure(
+    args: argparse.Namespace,
+    env: WorkflowEnvironment,
+    worker: Worker,
+    prefix: str,
+    start_one: StartOne,
+    fire_at: Callable[[float], datetime],
+) -> dict[str, Any]:
+    """Pilot, then N starts, then T and its timers; the phase's figures."""
+    sampler, stop, cpu = Sampler(), asyncio.Event(), Cpu(server_pid())
+    sampler.mark("before worker")
+    async with worker:
+        sampling = asyncio.create_task(sampler.run(stop))
+        rate = await _pilot(args, prefix, start_one)
+        due = fire_at(rate)
+        sampler.mark("after the pilot")
+        cpu.mark("start")
+        ids = [f"{prefix}{index}" for index in range(args.cases)]
+        started = await _start_all(ids, args.concurrency, start_one, sampler)
+        cpu.mark("started")
+        if time.time() > due.timestamp():
+            raise SystemExit("the starts took longer than the pilot predicted: raise --pilot")
+        idle = due.timestamp() - time.time()
+        await _until(lambda: MARKS.count("fired"), args.cases, idle + 3600)
+        cpu.mark("handled")
+        sampler.mark("month handled")
+        stop.set()
+        await sampling
+    starting, firing = cpu.between("start", "started"), cpu.between("started", "handled")
+    return {
+        "cases": args.cases,
+        "pilot": args.pilot,
+        "pilot_rate": rate,
+        "started": started,
+        "idle": idle,
+        "fired": _spread(MARKS.times("fired"), due.timestamp()),
+        "rss": sampler.marks,
+        "rss_peak": max(sampler.samples),
+        "cpu_ms_start": [1000 * x / args.cases for x in starting],
+        "cpu_ms_fire": [1000 * x / args.cases for x in firing],
+    }
+
+
 async def phase_p3(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     rules = await _rules(workdir, args.month)
-    reminder = timedelta(minutes=args.month) * 0.8
-    sampler, stop = Sampler(), asyncio.Event()
-    sampler.mark("before worker")
-    env = await _environment(workdir)
+    month = timedelta(minutes=args.month)
+    reminder = month * 0.8
     store, registry = CountingStore(), MemoryRegistry()
-    calendar, rule_files = CalendarActivities(ChinaCalendar()), RulesActivities(rules)
+    env = await _environment(workdir)
+    product = build_activities(rules=rules)
     worker = _worker(
         env.client,
         args,
-        workflows=[FloatingMemberWorkflow],
-        activities=[
-            calendar.resolve_schedule,
-            calendar.shift,
-            rule_files.fetch_rules,
-            rule_files.dry_run_rules,
+        [
+            *product,
             registry.register,
             registry.locate,
             registry.candidates,
@@ -367,18 +481,22 @@ async def phase_p3(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ],
     )
     version = rules.active.version
-    fire_at = datetime.fromtimestamp(time.time() + args.lead * 60).astimezone()
-    registered_at = fire_at - reminder
+    began = time.time()
+    target: list[datetime] = []
 
-    async def start_one(index: int) -> None:
-        member_id = f"bench-{index}"
+    def fire_at(rate: float) -> datetime:
+        # The pilot's own reminders come 80% of a month after their start: T must come first.
+        target.append(_fire_at(args, rate, reminder.total_seconds() - (time.time() - began) - 60))
+        return target[0]
+
+    async def start_one(member_id: str, pilot: bool) -> None:
         data = {"member_id": member_id, "name": "测试", "home_org": "某村党支部"}
         data |= {"credential": "流动党员活动证", "address": "", "occupation": "教师"}
         event = InboundEvent(
             id=str(uuid.uuid4()),
             source="bench",
             type="grassroots.member.registered",
-            time=registered_at,
+            time=datetime.now().astimezone() if pilot else target[0] - reminder,
             data=data,
         )
         await env.client.start_workflow(
@@ -390,61 +508,32 @@ async def phase_p3(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await MARKS.reached("started", f"floating_member/{member_id}")
 
     try:
-        async with worker:
-            sampling = asyncio.create_task(sampler.run(stop))
-            started = await _start_all(args.cases, args.concurrency, start_one, sampler)
-            sampler.mark("all started")
-            if time.time() > fire_at.timestamp():
-                raise SystemExit("cases took longer to start than --lead: raise it")
-            await _until(lambda: MARKS.count("fired"), args.cases, args.lead * 60 + 3600)
-            sampler.mark("month handled")
-            stop.set()
-            await sampling
+        return await _measure(args, env, worker, "bench-", start_one, fire_at)
     finally:
         await env.shutdown()
-    return {
-        "cases": args.cases,
-        "started": started,
-        "fired": _spread(MARKS.times("fired"), fire_at.timestamp()),
-        "rss": sampler.marks,
-        "rss_peak": max(sampler.samples),
-    }
 
 
 async def phase_bare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    sampler, stop = Sampler(), asyncio.Event()
-    sampler.mark("before worker")
     env = await _environment(workdir)
-    worker = _worker(env.client, args, workflows=[BareSleeper], activities=[bare_mark])
-    lead = min(args.lead * 60, args.cases * BARE_LEAD + 60)
-    fire_at = datetime.fromtimestamp(time.time() + lead).astimezone()
+    worker = _worker(env.client, args, [bare_mark])
+    far = datetime.now().astimezone() + timedelta(days=1)
+    target: list[datetime] = []
 
-    async def start_one(index: int) -> None:
+    def fire_at(rate: float) -> datetime:
+        target.append(_fire_at(args, rate, 3600))
+        return target[0]
+
+    async def start_one(workflow_id: str, pilot: bool) -> None:
+        until = far if pilot else target[0]
         await env.client.start_workflow(
-            BareSleeper.run, fire_at, id=f"bare-{index}", task_queue=worker.task_queue
+            BareSleeper.run, until, id=workflow_id, task_queue=worker.task_queue
         )
-        await MARKS.reached("started", f"bare-{index}")
+        await MARKS.reached("started", workflow_id)
 
     try:
-        async with worker:
-            sampling = asyncio.create_task(sampler.run(stop))
-            started = await _start_all(args.cases, args.concurrency, start_one, sampler)
-            sampler.mark("all started")
-            if time.time() > fire_at.timestamp():
-                raise SystemExit("bare workflows took longer to start than their lead")
-            await _until(lambda: MARKS.count("fired"), args.cases, lead + 3600)
-            sampler.mark("month handled")
-            stop.set()
-            await sampling
+        return await _measure(args, env, worker, "bare-", start_one, fire_at)
     finally:
         await env.shutdown()
-    return {
-        "cases": args.cases,
-        "started": started,
-        "fired": _spread(MARKS.times("fired"), fire_at.timestamp()),
-        "rss": sampler.marks,
-        "rss_peak": max(sampler.samples),
-    }
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -467,45 +556,46 @@ def _run_phase(name: str, argv: Sequence[str]) -> dict[str, Any]:
 
 
 def _table(p3: dict[str, Any], bare: dict[str, Any]) -> str:
-    rows = [("all started (s)", "started", "{:.1f}")]
-    lines = [f"{'':<34} {'P3 cases':>12} {'bare timers':>12}", "-" * 60]
-    for label, key, fmt in rows:
-        lines.append(f"{label:<34} {fmt.format(p3[key]):>12} {fmt.format(bare[key]):>12}")
-    rate = [p3["cases"] / p3["started"], bare["cases"] / bare["started"]]
-    lines.append(f"{'  = starts per second':<34} {rate[0]:>12.1f} {rate[1]:>12.1f}")
+    lines = [f"{'':<38} {'P3 cases':>12} {'bare timers':>12}", "-" * 64]
+
+    def row(label: str, a: float, b: float, fmt: str = "{:.1f}") -> None:
+        lines.append(f"{label:<38} {fmt.format(a):>12} {fmt.format(b):>12}")
+
+    row("pilot starts per second", p3["pilot_rate"], bare["pilot_rate"])
+    row("all N started (s)", p3["started"], bare["started"])
+    row("  = starts per second", p3["cases"] / p3["started"], bare["cases"] / bare["started"])
+    row("  worker CPU per start (ms)", p3["cpu_ms_start"][0], bare["cpu_ms_start"][0])
+    row("  server CPU per start (ms)", p3["cpu_ms_start"][1], bare["cpu_ms_start"][1])
+    row("idle until T (s)", p3["idle"], bare["idle"])
     for part in ("p50", "p95", "last"):
-        label = f"month's timers handled, {part} (s)"
-        lines.append(f"{label:<34} {p3['fired'][part]:>12.1f} {bare['fired'][part]:>12.1f}")
+        row(f"month's timers handled, {part} (s)", p3["fired"][part], bare["fired"][part])
+    row("  worker CPU per timer (ms)", p3["cpu_ms_fire"][0], bare["cpu_ms_fire"][0])
+    row("  server CPU per timer (ms)", p3["cpu_ms_fire"][1], bare["cpu_ms_fire"][1])
     for mark in p3["rss"]:
-        label = f"worker RSS, {mark} (MB)"
-        lines.append(f"{label:<34} {p3['rss'][mark]:>12.0f} {bare['rss'].get(mark, 0):>12.0f}")
-    lines.append(f"{'worker RSS, peak (MB)':<34} {p3['rss_peak']:>12.0f} {bare['rss_peak']:>12.0f}")
+        row(f"worker RSS, {mark} (MB)", p3["rss"][mark], bare["rss"].get(mark, 0), "{:.0f}")
+    row("worker RSS, peak (MB)", p3["rss_peak"], bare["rss_peak"], "{:.0f}")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=5000, help="open cases (and bare timers)")
-    parser.add_argument("--cache", type=int, default=500, help="max_cached_workflows")
-    parser.add_argument("--concurrency", type=int, default=50, help="starts and tasks in flight")
-    parser.add_argument("--month", type=int, default=30, help="minutes in a contact month")
     parser.add_argument(
-        "--lead",
-        type=float,
-        default=None,
-        help="minutes from the first start to the P3 timers (default: 80%% of --month, less 1)",
+        "--cache",
+        type=int,
+        default=Settings().max_cached_workflows,
+        help="max_cached_workflows (default: GRASSROOTS_MAX_CACHED_WORKFLOWS or its default)",
     )
+    parser.add_argument("--concurrency", type=int, default=50, help="starts in flight")
+    parser.add_argument("--month", type=int, default=90, help="minutes in a contact month")
+    parser.add_argument("--pilot", type=int, default=200, help="pilot starts before N")
+    parser.add_argument("--rate", type=float, default=5.0, help="starts/s assumed with no pilot")
     parser.add_argument("--phase", choices=("p3", "bare"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.lead is None:
-        # As late as the backdating allows, so a slow or busy machine still starts every case
-        # before the timers are due.
-        args.lead = round(args.month * 0.8 - 1, 1)
-    if args.lead >= args.month * 0.8:
-        raise SystemExit("--lead must be shorter than 80% of --month (registrations are backdated)")
     if args.phase:
         _child(args)
         return
+    began = time.perf_counter()
     forwarded = [f"--{k}={v}" for k, v in vars(args).items() if k != "phase"]
     p3 = _run_phase("p3", forwarded)
     bare = _run_phase("bare", forwarded)
@@ -513,10 +603,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         [installed_binary("temporal"), "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
     print(
-        f"{temporal}; {os.cpu_count()} CPUs; {args.cases} cases; max_cached_workflows={args.cache}"
+        f"{temporal}; {os.cpu_count()} CPUs; {args.cases} cases (+{args.pilot} pilot); "
+        f"max_cached_workflows={args.cache}; load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"a month = {args.month} min (demo rules); P3 timers due {args.lead} min after the start\n"
+        f"a month = {args.month} min (demo rules); the run took "
+        f"{(time.perf_counter() - began) / 60:.1f} min\n"
     )
     print(_table(p3, bare))
 
