@@ -3,16 +3,26 @@
 import asyncio
 import csv
 import json
+import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
 
+from api.routing import EventRouter
+from cli.sample_cases import start_sample_cases
+from cli.stack import prepare_database
+from db.commitments import commitment_result, sample_service_events
 from db.sample import SAMPLE_DIR
+from db.sample_cases import SamplePlan, plan_sample_cases
+from settings import Settings
 from tests.cli.test_stack import Stack
+from worker import build_worker, worker_dependencies
 
 pytestmark = pytest.mark.e2e
 
@@ -119,3 +129,58 @@ async def test_first_start_runs_the_sample_cases_and_a_restart_adds_none(stack: 
     assert after == expected
     assert stack.stop() == 0, "".join(stack.output)
     assert '"sample_cases_started"' not in "".join(stack.output[first_run:])
+
+
+async def test_a_start_that_stopped_half_way_is_completed_once(
+    tmp_path: Path, dev_server_env: WorkflowEnvironment
+) -> None:
+    """Events a stopped start sent are not applied again; the rest are, and then the sample
+    cases are marked started, so no later start plans them."""
+    # Its own SQLite file even where DATABASE_URL names a shared server.
+    settings = Settings(
+        var_dir=tmp_path / "var", task_queue=f"tq-{uuid.uuid4()}", database_url=None
+    )
+    await prepare_database(settings, load_sample=True)
+    client = dev_server_env.client
+    today = date(2026, 11, 26)
+    async with worker_dependencies(settings) as (rules, sessions, _engine):
+        async with sessions() as session:
+            plan = await plan_sample_cases(session, today)
+        assert plan is not None
+        # A few cases of each process keep the test short.
+        plan = SamplePlan(plan.year, plan.floating[:2], plan.workers[:2], plan.commitments[:2])
+        router = EventRouter(
+            client,
+            sessions,
+            rules,
+            task_queue=settings.task_queue,
+            update_timeout=timedelta(seconds=10),
+            retry_after=5,
+        )
+        async with build_worker(client, settings, rules=rules, sessions=sessions):
+            for event in (plan.floating[0], plan.commitments[0]):
+                assert (await router.route(event, actor="crashed-start")).status == 202
+            completed = await start_sample_cases(router, sessions, plan, today)
+            repeated = await start_sample_cases(router, sessions, plan, today)
+            async with sessions() as session:
+                replanned = await plan_sample_cases(session, today)
+                published = [
+                    await commitment_result(session, e.data["member_id"], plan.year)
+                    for e in plan.commitments
+                ]
+            ids = [f"floating_member/{e.data['member_id']}" for e in plan.floating]
+            ids += [f"community_worker/{e.data['worker_id']}" for e in plan.workers]
+            ids += [f"commitment/{e.data['member_id']}/{plan.year}" for e in plan.commitments]
+            runs = [await client.get_workflow_handle(i).describe() for i in ids]
+            for case_id in ids:
+                await client.get_workflow_handle(case_id).terminate("test over")
+
+    assert completed.failed == []
+    assert (completed.repeats, completed.published) == (2, 2)
+    services = sum(len(sample_service_events(e, today)) for e in plan.commitments)
+    # 6 starts less the 2 sent before, 2 approvals, the service entries
+    assert completed.applied == 4 + 2 + services
+    assert (repeated.applied, repeated.repeats) == (0, 6 + 2 + services)
+    assert replanned is None
+    assert all(r.status == WorkflowExecutionStatus.RUNNING for r in runs)
+    assert all(r is not None and r.status == "published" and r.hours > 0 for r in published)
