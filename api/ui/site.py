@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import account, cases, dashboards, inbox, pages
+from api.ui import account, board, cases, dashboards, inbox, pages
 from api.ui.render import (
     STATIC_DIR,
     LoginRequired,
@@ -24,6 +24,7 @@ def install(app: FastAPI) -> None:
     app.include_router(inbox.router)
     app.include_router(cases.router)
     app.include_router(dashboards.router)
+    app.include_router(board.router)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
