@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest compose-check bench clean
+.PHONY: run test lint typecheck pytest compose-check bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ run: $(STAMP)
 	$(BIN)/grassroots run
 
 ## test: lint, format check, type check, then the full test suite
-test: lint typecheck compose-check pytest
+test: browser lint typecheck compose-check pytest
+
+## browser: Debian's chromium and a CJK font for the browser tests (installed once, as root or via sudo)
+browser:
+	@{ test -x /usr/bin/chromium && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; } || { \
+		SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$SUDO apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
