@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from api.routes import rules as api
+from api.rules_impact import FILE_LABELS, file_diffs
 from api.services import services
 from api.ui.render import PageAdmin, PageNotFound, render, vendor_path
 from rules.engine import RULE_FILES, RulesError
@@ -38,7 +39,7 @@ async def rules_home(request: Request, admin: PageAdmin) -> Response:
         nav="rules",
         active=active,
         history=history,
-        files=[(name, api.FILE_LABELS.get(name, name)) for name in RULE_FILES],
+        files=[(name, FILE_LABELS.get(name, name)) for name in RULE_FILES],
     )
 
 
@@ -63,7 +64,7 @@ async def rules_diff(
         old=old.version,
         new=new.version,
         active=svc.rules.active.version,
-        files=api.file_diffs(old, new),
+        files=file_diffs(old, new),
     )
 
 
@@ -78,7 +79,7 @@ async def rules_edit(request: Request, admin: PageAdmin, file: str) -> Response:
         "rules/edit.html",
         nav="rules",
         file=file,
-        label=api.FILE_LABELS.get(file, file),
+        label=FILE_LABELS.get(file, file),
         base=active.version,
         text=active.files[file].decode("utf-8"),
         codemirror=[vendor_path("codemirror", name) for name in CODEMIRROR_FILES],
