@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from db import queries
+from db.commitments import commitment_result
 from db.tables import PartyMember
 from models.annual_inspection import OrgFactsInput, OrgFactsResult
 from models.dual_assessment import SubjectFactsInput, SubjectFactsResult
@@ -95,6 +96,8 @@ async def _cadre(
     if member is None:
         return None, None
     evidence = await queries.cadre_evidence(session, member.id, request.year)
+    # The year's P5 commitment counts once evaluated: its grade, or none yet.
+    commitment = await commitment_result(session, member.id, request.year)
     found = {
         # Everyone in the members register is a Party member.
         "party_member": True,
@@ -103,6 +106,7 @@ async def _cadre(
         "residence_community_id": member.community_id or "",
         "community_activities": evidence.activities,
         "volunteer_hours": evidence.hours,
+        "commitment_grade": (commitment.grade if commitment is not None else None) or "",
     }
     return found, _masked(member.name)
 

@@ -10,6 +10,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.registry import RegistryActivities
 from db import queries
+from db.commitment_tables import MemberCommitment
 from db.records import (
     MemberActivityRecord,
     MemberRecord,
@@ -75,6 +76,18 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
                     member_id="cadre-1", community_id="A", held_on=day, activity="义诊", hours=hours
                 ),
             )
+        # P5: the 2026 commitment was evaluated 不合格; the 2025 one was published, never graded.
+        for year, status, grade in ((2026, "evaluated", "不合格"), (2025, "published", None)):
+            session.add(
+                MemberCommitment(
+                    member_id="cadre-1",
+                    year=year,
+                    case_id=f"commitment/cadre-1/{year}",
+                    status=status,
+                    score=52.0 if grade else None,
+                    grade=grade,
+                )
+            )
         await session.commit()
     yield factory
     await engine.dispose()
@@ -119,6 +132,22 @@ async def test_cadre_facts_count_report_ins_and_service_and_mask_the_name(
     assert (facts.reported_in, facts.report_community_id) == (True, "A")
     assert facts.residence_community_id == "B"
     assert (facts.community_activities, facts.volunteer_hours) == (2, 5.5)
+    assert (facts.commitment_grade, result.sources["commitment_grade"]) == ("不合格", "registry")
+
+
+async def test_cadre_commitment_grade_counts_only_once_that_year_is_evaluated(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A commitment not yet evaluated, or none at all, gives no grade for P1 to read."""
+    activity = RegistryActivities(sessions).subject_facts
+    for year in (2025, 2024):
+        result = await ActivityEnvironment().run(
+            activity,
+            SubjectFactsInput(
+                subject_type="cadre", subject_id="cadre-1", year=year, as_of=date(year, 12, 20)
+            ),
+        )
+        assert result.facts.commitment_grade == ""
 
 
 async def test_unknown_subject_takes_the_event_facts(

@@ -102,7 +102,11 @@ class PinnedCase:
             raise RuntimeError("the case has not fetched its rules yet")
         decider = DualAssessment.of(rule_set_for(self._files))
         subject = {"subject_type": "cadre"}
-        evidence = {"community_activities": question.community_activities, "reported_in": True}
+        evidence = {
+            "community_activities": question.community_activities,
+            "reported_in": True,
+            "commitment_grade": "",
+        }
         decision = decider.check_grade(
             subject, evidence, question.grade, "year_end_assessment", "2025"
         )

@@ -56,7 +56,11 @@ def test_grade_check_trace_names_rule_version_inputs(default_rules: RuleSet) -> 
     assert trace["file"] == "dual_assessment.yaml"
     assert trace["rule_id"] == "cadre_min_community_activities"
     assert trace["version"] == default_rules.version
-    assert trace["inputs"] == {"evidence.community_activities": 3, "evidence.reported_in": True}
+    assert trace["inputs"] == {
+        "evidence.community_activities": 3,
+        "evidence.reported_in": True,
+        "evidence.commitment_grade": "",
+    }
     assert trace["result"]["reasons"] == ["本年度参加社区活动少于 4 次，社区意见不得为“优秀”"]
     assert trace["steps"][0]["expression"] == "evidence.community_activities < 4"
     assert p1.check_grade(subject, evidence, "称职", OCCASION, PERIOD).result.allowed is True
@@ -201,7 +205,7 @@ def test_a_case_keeps_its_version(default_files: dict[str, bytes], default_rules
     rule = "evidence.community_activities < "
     newer = load_files(edited(default_files, "dual_assessment.yaml", f"{rule}4", f"{rule}2"))
     subject = cadre()
-    evidence = {"community_activities": 3, "reported_in": True}
+    evidence = {"community_activities": 3, "reported_in": True, "commitment_grade": ""}
     pinned = DualAssessment.of(default_rules).check_grade(
         subject, evidence, "优秀", OCCASION, PERIOD
     )

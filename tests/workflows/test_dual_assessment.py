@@ -178,6 +178,59 @@ async def test_cadre_grade_the_evidence_rules_out_is_refused_with_the_reason(
     assert event.data["opinion"]["grade"] == "称职"
 
 
+async def test_cadre_whose_commitment_was_graded_unqualified_cannot_be_excellent(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """Six activities and reported in, but the year's commitment graded 不合格: 优秀 is refused
+    with that reason, 称职 accepted, and the trace shows the commitment grade it read."""
+    friday = await quiet_friday(time_skipping_env)
+    cadre = cadre_facts(unique("cadre"), community_activities=6, commitment_grade="不合格")
+    registry, rules = FakeRegistry(), await rule_registry(tmp_path)
+    registry.subjects[cadre.id] = cadre
+    async with case_worker(client, task_queue, rules, registry) as store:
+        handle = await start_case(
+            client,
+            task_queue,
+            assessment_id(cadre),
+            inbound("assessment.opened", opened_data(cadre, friday + 7 * DAY)),
+            rules.active.version,
+        )
+        try:
+            await eventually(handle, asked)
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await handle.execute_update(
+                    DualAssessmentWorkflow.submit_opinion,
+                    inbound("assessment.opinion_submitted", opinion_data(cadre, "优秀")),
+                )
+            await handle.execute_update(
+                DualAssessmentWorkflow.submit_opinion,
+                inbound("assessment.opinion_submitted", opinion_data(cadre, "称职")),
+            )
+            await eventually(handle, lambda v: v.snapshot.status == "opinion_ready")
+            await handle.signal(
+                DualAssessmentWorkflow.assessment_closed,
+                inbound("assessment.closed", {"subject_id": cadre.id}),
+            )
+            await finish(time_skipping_env, handle)
+        finally:
+            await stop(handle)
+
+    message = str(refused.value.cause)
+    assert "党员亮相承诺年终评价为“不合格”" in message
+    assert "少于 4 次" not in message
+    timeline = store.timeline(handle.id)
+    evidence = entries(timeline, "evidence_gathered")[0].trace
+    assert evidence is not None
+    assert evidence["result"]["commitment_grade"] == "不合格"
+    checked = entries(timeline, "grade_checked")[0].trace
+    assert checked is not None
+    assert checked["rule_id"] == "cadre_commitment_failed"
+    assert checked["result"]["best_allowed"] == "称职"
+    assert checked["inputs"]["evidence.commitment_grade"] == "不合格"
+    [event] = store.events(handle.id)
+    assert event.data["evidence"]["commitment_grade"] == "不合格"
+
+
 async def test_cadre_who_never_reported_in_is_judged_where_they_live(
     time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
 ) -> None:
