@@ -178,8 +178,11 @@ async def roster_on(
 ) -> list[WorkerOn]:
     """The workers employed on ``on``, each as they stood then: changes recorded after that day
     are rolled back (the registry itself holds only the present)."""
+    gone = await departed_by(session, on)
     workers = [
-        w for w in await queries.workers_by_community(session, community_id) if w.hired_on <= on
+        w
+        for w in await queries.workers_by_community(session, community_id)
+        if w.hired_on <= on and w.id not in gone
     ]
     later = select(WorkerChange).where(WorkerChange.changed_on > on)
     if community_id is not None:
@@ -205,6 +208,44 @@ async def roster_on(
         )
         for w in workers
     ]
+
+
+LEFT = "left"
+"""The ``worker_changes`` field of a departure: dated the day they left, the reason its value."""
+
+
+async def record_departure(
+    session: AsyncSession, worker_id: str, case_id: str, on: date, reason: str
+) -> WorkerChangeResult:
+    """Record that the worker left on ``on`` (resignation, dismissal, retirement): the row stays
+    for the years they served, and the workforce from that day on no longer counts them. A
+    repeat keeps the first departure."""
+    if await session.get(CommunityWorker, worker_id) is None:
+        return WorkerChangeResult(applied=False, reason="登记库中没有该社区工作者")
+    known = select(WorkerChange.id).where(
+        WorkerChange.worker_id == worker_id, WorkerChange.field == LEFT
+    )
+    if (await session.scalars(known)).first() is not None:
+        return WorkerChangeResult(applied=True)
+    session.add(
+        WorkerChange(
+            worker_id=worker_id,
+            changed_on=on,
+            field=LEFT,
+            old_value=None,
+            new_value=reason[:64],
+            case_id=case_id,
+        )
+    )
+    return WorkerChangeResult(applied=True, changes=[LEFT])
+
+
+async def departed_by(session: AsyncSession, on: date) -> set[str]:
+    """The workers who had left on or before ``on``."""
+    query = select(WorkerChange.worker_id).where(
+        WorkerChange.field == LEFT, WorkerChange.changed_on <= on
+    )
+    return set(await session.scalars(query))
 
 
 SAMPLE_SOURCE = "urn:grassroots:sample"

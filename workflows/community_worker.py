@@ -9,11 +9,15 @@ and reminders to make them up before the year ends; the annual assessment (考�
 task and its tier is kept, capped per rule; the grade step is reviewed (interval, tiers that block
 a step); a non-member who fits the rule is suggested for a talk, and a Party application runs the
 development stages for as long as they take. Every year's run ends with continue-as-new.
+``worker.left`` (resignation, dismissal or retirement, with the day) ends the case: open tasks
+are cancelled and the registry records the departure, so the workforce report stops counting
+the worker from that day.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
+from typing import Any
 
 from pydantic import ValidationError
 from temporalio import workflow
@@ -26,7 +30,12 @@ from workflows.community_worker_stages import StageTrack
 from workflows.deadline_text import CHINA_TIME
 
 with workflow.unsafe.imports_passed_through():
-    from activities.workforce import WorkforceActivities
+    from activities.workforce import (
+        WorkerChangeRequest,
+        WorkerDeparture,
+        WorkerLeft,
+        WorkforceActivities,
+    )
     from models.case_actions import CaseResult
     from models.community_worker import (
         APPLIED,
@@ -37,7 +46,6 @@ with workflow.unsafe.imports_passed_through():
         TrainingLogged,
         WorkerAssessed,
         WorkerCarry,
-        WorkerChangeInput,
         WorkerProfileInput,
         WorkerRecruited,
         WorkerState,
@@ -50,10 +58,14 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.processes import CommunityWorker
 
 S = WorkerStatus
+LEFT = "left"
+STATUS_LABELS = {**LABELS, LEFT: "已离职"}
 JOINED_PARTY = "grassroots.worker.joined_party"
+SERVICE_ENDED = "grassroots.worker.service_ended"
 _STAGE = "grassroots.worker.stage_passed"
 _TRAINING = "grassroots.worker.training_logged"
 _ASSESSED = "grassroots.worker.assessed"
+_LEFT = "grassroots.worker.left"
 
 
 @workflow.defn(name="community_worker")
@@ -71,7 +83,7 @@ class CommunityWorkerWorkflow(CaseWorkflow):
             params,
             title=title,
             status=S.OPENING,
-            status_labels=LABELS,
+            status_labels=STATUS_LABELS,
             carry=carry.case if carry is not None else None,
         )
         self._record: WorkerRecord | None = None
@@ -85,10 +97,14 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         self._early: list[InboundEvent] = list(carry.events) if carry is not None else []
         self._jobs: list[Callable[[], Awaitable[None]]] = []
         self._busy = False
+        self._leaving: tuple[WorkerLeft, str] | None = None
+        self._main: asyncio.Task[Any] | None = None
+        self._in_year = False
 
     @workflow.run
     async def run(self, params: CommunityWorkerInput) -> CaseResult:
         c = self._case
+        self._main = asyncio.current_task()
         await c.start()
         self._ready = True
         pump = asyncio.create_task(self._run_jobs())
@@ -102,7 +118,11 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         if c.continued:
             c.note("year_started", f"进入 {record.w.year} 年度")
             self._replay_early()
-        await self._year(record)
+        await self._serve(record)
+        if self._leaving is not None:
+            await self._leave(record, *self._leaving)
+            pump.cancel()
+            return await c.finish()
         self._ready = False  # from here on, events wait for the next year's run
         while True:
             await workflow.wait_condition(lambda: not self._jobs and not self._busy)
@@ -184,6 +204,75 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         await _sleep_until(closes)
         record.close_training(year)
 
+    async def _serve(self, record: WorkerRecord) -> None:
+        """The year, unless the worker leaves first (``_on_left`` interrupts its wait)."""
+        if self._leaving is not None:
+            return
+        self._in_year = True
+        try:
+            await self._year(record)
+        except asyncio.CancelledError:
+            if self._leaving is None:
+                raise  # the case itself was cancelled
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+        finally:
+            self._in_year = False
+
+    # --- Leaving ----------------------------------------------------------------------------------
+
+    def _on_left(self, left: WorkerLeft, actor: str) -> None:
+        c = self._case
+        if c.status != S.IN_SERVICE:
+            c.note("event_ignored", "尚未入职，离职事件不适用", actor=actor)
+            return
+        if self._leaving is not None:
+            c.note("event_ignored", "离职已记录", actor=actor)
+            return
+        self._leaving = (left, actor)
+        if self._in_year and self._main is not None:
+            self._main.cancel()  # wakes the year's wait; nothing else is awaited there
+
+    async def _leave(self, record: WorkerRecord, left: WorkerLeft, actor: str) -> None:
+        """End the service: the Party-development track stops, work handed over finishes, open
+        tasks close, and the registry records the departure."""
+        c, w = self._case, record.w
+        if self._party_run is not None and not self._party_run.done():
+            self._party_run.cancel()
+        await workflow.wait_condition(lambda: not self._jobs and not self._busy)
+        why = f"{left.label}离职"
+        for task in c.open_tasks():
+            task.cancel(actor, why)
+        c.summary.update(left_on=left.date.isoformat(), left_reason=left.reason)
+        note = f"：{left.note}" if left.note else ""
+        c.note(
+            "worker_left",
+            f"{left.date.isoformat()} {why}{note}，案件结案",
+            actor=actor,
+            detail=left.model_dump(mode="json"),
+        )
+        c.emit(
+            "service_ended",
+            SERVICE_ENDED,
+            {"worker_id": w.worker_id, "reason": left.reason, "date": left.date.isoformat()},
+        )
+        change = WorkerChangeRequest(
+            worker_id=w.worker_id,
+            case_id=c.case_id,
+            on=left.date,
+            left=WorkerDeparture(reason=left.label, on=left.date),
+        )
+        result = await workflow.execute_activity_method(
+            WorkforceActivities.change_worker,
+            change,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        if not result.applied:
+            c.note("registry_unchanged", f"登记库未记录离职：{result.reason}")
+        c.set_status(LEFT)
+
     # --- Events -----------------------------------------------------------------------------------
 
     @workflow.signal
@@ -204,6 +293,12 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         if self._case.first_time(event):
             self._on_event(event)
 
+    @workflow.signal
+    def left(self, event: InboundEvent) -> None:
+        """The worker left (resignation, dismissal or retirement): the case ends."""
+        if self._case.first_time(event):
+            self._on_event(event)
+
     def _on_event(self, event: InboundEvent) -> None:
         c = self._case
         if not self._ready or self._record is None or c.status == S.OPENING:
@@ -217,6 +312,8 @@ class CommunityWorkerWorkflow(CaseWorkflow):
                 self._on_training(TrainingLogged.model_validate(event.data), actor)
             elif event.type == _ASSESSED:
                 self._on_assessed(WorkerAssessed.model_validate(event.data), actor)
+            elif event.type == _LEFT:
+                self._on_left(WorkerLeft.model_validate(event.data), actor)
             else:
                 c.note("event_ignored", f"本案件不处理 {event.type} 事件", actor=event.source)
         except ValidationError as err:
@@ -281,7 +378,7 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         c.summary["party_member"] = True
         c.note("joined_party", "预备党员转为正式党员")
         c.emit("joined_party", JOINED_PARTY, {"worker_id": w.worker_id})
-        change = WorkerChangeInput(
+        change = WorkerChangeRequest(
             worker_id=w.worker_id, case_id=c.case_id, on=today(), party_member=True
         )
         self._jobs.append(lambda: _change(change))
@@ -332,7 +429,7 @@ class CommunityWorkerWorkflow(CaseWorkflow):
             self._busy = False
 
 
-async def _change(change: WorkerChangeInput) -> None:
+async def _change(change: WorkerChangeRequest) -> None:
     await workflow.execute_activity_method(
         WorkforceActivities.change_worker,
         change,

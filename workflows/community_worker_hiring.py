@@ -14,11 +14,10 @@ from workflows.community_worker_stages import StageTrack
 from workflows.deadline_text import CHINA_TIME
 
 with workflow.unsafe.imports_passed_through():
-    from activities.workforce import WorkforceActivities
+    from activities.workforce import WorkerChangeRequest, WorkforceActivities
     from models.community_worker import (
         StagePassed,
         TrackState,
-        WorkerChangeInput,
         WorkerHire,
         WorkerProfile,
         WorkerRecruited,
@@ -157,7 +156,7 @@ class Recruitment:
         )
         written = await workflow.execute_activity_method(
             WorkforceActivities.change_worker,
-            WorkerChangeInput(
+            WorkerChangeRequest(
                 worker_id=w.worker_id, case_id=c.case_id, on=w.hired_on, grade=w.grade, hire=hire
             ),
             start_to_close_timeout=TIMEOUT,

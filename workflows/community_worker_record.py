@@ -11,10 +11,9 @@ from workflows.community_worker_case import CarriedCase
 from workflows.deadline_text import CHINA_TIME
 
 with workflow.unsafe.imports_passed_through():
-    from activities.workforce import WorkforceActivities
+    from activities.workforce import WorkerChangeRequest, WorkforceActivities
     from models.community_worker import (
         AssessmentRecordInput,
-        WorkerChangeInput,
         WorkerState,
     )
     from rules.engine.facts import WorkerFacts
@@ -224,7 +223,9 @@ class WorkerRecord:
         c.summary["grade"] = w.grade
         await workflow.execute_activity_method(
             WorkforceActivities.change_worker,
-            WorkerChangeInput(worker_id=w.worker_id, case_id=c.case_id, on=today(), grade=w.grade),
+            WorkerChangeRequest(
+                worker_id=w.worker_id, case_id=c.case_id, on=today(), grade=w.grade
+            ),
             start_to_close_timeout=TIMEOUT,
             retry_policy=RETRY,
         )
