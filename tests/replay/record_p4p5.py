@@ -142,6 +142,28 @@ async def record_community_worker(env: WorkflowEnvironment, task_queue: str) -> 
     return case_id
 
 
+async def record_worker_retired(env: WorkflowEnvironment, task_queue: str) -> str:
+    """A registered worker's case, short of training hours at the check, ends in retirement."""
+    worker_id = "w-jiwang-03"
+    case_id = f"community_worker/{worker_id}"
+    enrolled = {
+        "worker_id": worker_id,
+        "post": "staff",
+        "method": "in_service",
+        "community_id": "jiwang",
+        "training_hours": 10.0,
+    }
+    year = (await env.get_current_time()).astimezone(_CST).year + 1
+    await _sleep_until(env, datetime(year, 11, 20, 10, tzinfo=_CST))
+    handle = await _start(env, task_queue, case_id, _event("worker.recruited", enrolled))
+    await _sleep_until(env, datetime(year, 12, 2, 10, tzinfo=_CST))
+    left = {"worker_id": worker_id, "reason": "retirement", "date": f"{year}-12-02"}
+    await handle.signal("left", _event("worker.left", left))
+    with env.auto_time_skipping_disabled():
+        await asyncio.wait_for(handle.result(), timeout=30)
+    return case_id
+
+
 async def record_commitment(env: WorkflowEnvironment, task_queue: str) -> str:
     """A member's year: returned once, published, service logged, progress, evaluation."""
     member_id = f"replay-{uuid.uuid4().hex[:8]}"
@@ -181,5 +203,6 @@ Scenario = Callable[[WorkflowEnvironment, str], Awaitable[str]]
 
 P4P5_SCENARIOS: dict[str, Scenario] = {
     "recruited_first_year": record_community_worker,
+    "enrolled_then_retired": record_worker_retired,
     "returned_published_evaluated": record_commitment,
 }
