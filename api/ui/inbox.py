@@ -5,6 +5,7 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from api.services import services
@@ -12,7 +13,7 @@ from api.ui import acting
 from api.ui.forms import elsewhere, form_for
 from api.ui.labels import CHINA
 from api.ui.names import names
-from api.ui.render import PagePerson, PageWriter, render
+from api.ui.render import PagePerson, PageWriter, flash, render
 from db.base import utcnow
 from db.case_tables import Case, Task
 from db.cases import open_tasks
@@ -68,10 +69,13 @@ async def inbox(
 
 @router.post("/inbox/{case_id:path}/{task_id}/act")
 async def act(request: Request, person: PageWriter, case_id: str, task_id: str) -> Response:
-    """Answer a task from its card; the card is replaced by the outcome."""
+    """Answer a task from its card: htmx shows the outcome under the form (which goes once the
+    case accepts); a plain form post comes back to the inbox with the outcome as a flash."""
     form = await request.form()
     submitted = {key: value for key, value in form.items() if isinstance(value, str)}
     result = await acting.act(request, person, case_id, task_id, submitted)
+    if not request.headers.get("hx-request"):
+        return flash(RedirectResponse("/inbox", status_code=303), result.message)
     return render(
         request,
         "inbox/_result.html",

@@ -27,13 +27,18 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("GRASSROOTS_CHROMIUM", "/usr/bin/chromium"))
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 START_SECONDS = 180.0
+# The first start runs the sample registry's cases; tests begin once those have been started.
+SAMPLES_DONE = ('"sample_cases_started"', '"sample_cases_incomplete"')
+
+# Answers that go through a case (a Temporal update) can take seconds on a busy 2-core machine.
+expect.set_options(timeout=20_000)
 
 _errors: dict[int, list[str]] = {}
 
@@ -81,11 +86,16 @@ def _wait_until_up(stack: UiStack, process: subprocess.Popen[bytes]) -> None:
             raise RuntimeError(f"grassroots run exited with {process.returncode}:\n{stack.log()}")
         with contextlib.suppress(httpx.HTTPError):
             healthy = httpx.get(stack.base_url + "/healthz", timeout=2.0).status_code == 200
-            if healthy and credentials.exists():
+            if healthy and credentials.exists() and _samples_started(stack):
                 stack.credentials = json.loads(credentials.read_text(encoding="utf-8"))
                 return
         time.sleep(0.5)
     raise RuntimeError(f"grassroots run did not come up in {START_SECONDS:g} s:\n{stack.log()}")
+
+
+def _samples_started(stack: UiStack) -> bool:
+    text = stack.log_path.read_text(encoding="utf-8", errors="replace")
+    return any(marker in text for marker in SAMPLES_DONE)
 
 
 @pytest.fixture(scope="session")

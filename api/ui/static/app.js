@@ -1,5 +1,4 @@
-// Small page behaviour on top of htmx: send the page's origin with htmx posts is automatic; here
-// only disable a form's buttons while it is in flight and keep the flash area readable.
+// Small page behaviour on top of htmx: disable a form's buttons while it is in flight.
 document.addEventListener("htmx:beforeRequest", (event) => {
   const form = event.target.closest("form");
   if (form) form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
@@ -14,5 +13,14 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   if (status >= 400 && status < 600) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
+  }
+});
+// Once a task's answer is accepted its form goes: the card keeps only the outcome.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const done = event.detail.target.querySelector("[data-done]");
+  const card = event.detail.target.closest("article");
+  if (done && card) {
+    card.querySelectorAll("form").forEach((form) => form.remove());
+    card.classList.add("done");
   }
 });
