@@ -52,7 +52,7 @@ async def test_a_move_to_a_full_grid_re_assigns_to_its_branch_until_a_person_pla
         member_id = new_member()
         start = inbound("member.registered", registration(member_id, unit=2))
         handle: Handle = await start_case(client, task_queue, _case(member_id), start, version)
-        placed = await until(handle, lambda v: v.snapshot.status == "active" and v.snapshot.due_at)
+        placed = await until(handle, lambda v: v.snapshot.status == "active" and len(_open(v)) == 2)
         assert sorted(_open(placed)) == ["df-g1", "hh-b1-u2"]
 
         now = await env.get_current_time()
