@@ -1,11 +1,13 @@
 """P3 on the time-skipping server: a member who moves within the community to where every
 central household is full is re-assigned to the new grid at once and placed by a person later."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
 from models.case_actions import CaseResult
@@ -21,6 +23,8 @@ from tests.workflows.floating_support import (
     registration,
     until,
 )
+from workflows import search_attributes as sa
+from workflows.deadline_text import show
 from workflows.floating_member import FloatingMemberWorkflow
 
 Handle = WorkflowHandle[Any, CaseResult]
@@ -33,6 +37,17 @@ def _case(member_id: str) -> str:
 def _open(view: Any) -> dict[str, Any]:
     """The open tasks by owner."""
     return {t.owner: t for t in view.snapshot.tasks if t.status is TaskStatus.OPEN}
+
+
+async def _listed(handle: Handle) -> TypedSearchAttributes:
+    """The case's search attributes once its due time is listed (the upsert lands when the
+    workflow task completes, a moment after a query can already see the schedule)."""
+    for _ in range(100):
+        found = (await handle.describe()).typed_search_attributes
+        if found.get(sa.DUE_AT) is not None:
+            break
+        await asyncio.sleep(0.05)
+    return found
 
 
 @pytest.fixture
@@ -102,3 +117,26 @@ async def test_a_move_to_a_full_grid_re_assigns_to_its_branch_until_a_person_pla
         assigned = [t for t in settled.snapshot.tasks if t.task_id.startswith("assign-")]
         assert [t.status for t in assigned] == [TaskStatus.ANSWERED]
         assert member_id in registry.households["hh-b9"].members
+
+
+async def test_the_web_ui_lists_the_case_by_status_community_and_next_contact(
+    client: Client, task_queue: str, rules: Any
+) -> None:
+    """Search attributes and current details follow the member's placement and schedule."""
+    async with floating_worker(client, task_queue, rules) as (_, _registry):
+        member_id = new_member()
+        start = inbound("member.registered", registration(member_id, building=2))
+        version = rules.active.version
+        handle: Handle = await start_case(client, task_queue, _case(member_id), start, version)
+        view = await until(handle, lambda v: v.snapshot.status == "active" and len(_open(v)) == 2)
+        household = _open(view)["hh-b2"]
+        found = await _listed(handle)
+        assert found.get(sa.PROCESS) == "floating_member"
+        assert found.get(sa.STATUS) == "active"
+        assert found.get(sa.COMMUNITY) == COMMUNITY
+        assert found.get(sa.DUE_AT) == household.due_at  # the next contact, the household's
+        assert found.get(sa.RULE_VERSION) == version
+        text = await details(handle)
+        assert "状态：已流入（在管）" in text
+        assert f"下次联系：{show(household.due_at)}" in text
+        assert "待办：党员中心户每月联系一次" in text
