@@ -41,7 +41,7 @@ def private_values() -> set[str]:
     """Phone numbers, id numbers and home addresses of the sample registry's members."""
     with (SAMPLE_DIR / "members.csv").open(encoding="utf-8-sig") as source:
         rows = list(csv.DictReader(source))
-    values = set()
+    values: set[str] = set()
     for row in rows:
         values.update(row[column] for column in PRIVATE_COLUMNS if row[column])
     return values
