@@ -38,6 +38,12 @@ class CaseDeadlineTask(DeadlineTask):
         self._owner_case = case_id
         self._outbox = outbox
 
+    @property
+    def current(self) -> DeadlineState:
+        """The state itself, not a copy (``state`` copies deeply): only to read, e.g. for the
+        snapshot every projection step and every status change builds."""
+        return self._state
+
     async def _notify(self, kind: NotificationKind, to: str, message: str) -> None:
         state = self.state
         assert state.schedule is not None  # points fire only once the schedule is resolved
