@@ -102,6 +102,8 @@ async def page_person(request: Request) -> Principal:
     except Problem as problem:
         if problem.status == 401:
             raise LoginRequired(_next_url(request)) from problem
+        if problem.status == 403:
+            raise PageForbidden() from problem
         raise
     if principal.kind != "user":
         raise LoginRequired(_next_url(request))
