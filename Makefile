@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest compose-check bench clean browser
+.PHONY: run test lint typecheck pytest compose-check bench clean browser screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ browser:
 		SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 		$$SUDO apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; }
+
+## screenshots: the main pages of the web UI as PNGs in docs/screenshots/ (for the README)
+screenshots: $(STAMP) browser
+	GRASSROOTS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/ui/test_views.py -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

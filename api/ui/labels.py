@@ -147,11 +147,11 @@ def card(value: str | None) -> str:
     return CARDS.get(value or "normal", value or "普通")
 
 
-def timeline_kind(value: str | None) -> str:
-    """What a timeline entry is; any ``*_decided`` entry is a rule decision."""
+def timeline_kind(value: str | None, trace: object = None) -> str:
+    """What a timeline entry is; an unnamed entry with a trace (``*_decided``) is a decision."""
     if value in TIMELINE_KINDS:
         return TIMELINE_KINDS[value]
-    if value and value.endswith("_decided"):
+    if trace or (value and value.endswith("_decided")):
         return "规则判定"
     return "记录"
 

@@ -12,6 +12,7 @@ from playwright.async_api import Page, expect
 
 from db.sample import SAMPLE_DIR
 from tests.ui.conftest import PHONE, NewPage, UiStack, js_errors, login
+from tests.ui.test_work import FENHE_ORG, open_card, request_inspection
 
 pytestmark = pytest.mark.e2e
 
@@ -119,15 +120,16 @@ async def test_phone_width_pages_fit_and_the_menu_works(
 
 async def test_main_pages_render_at_desktop_width(ui_stack: UiStack, page: Page) -> None:
     """The inbox, case list and a case page render for community staff without script errors."""
+    case_id = await request_inspection(ui_stack, FENHE_ORG)
     creds = ui_stack.credentials
     await login(page, ui_stack.base_url, creds["staff_username"], creds["staff_password"])
-    await page.goto(ui_stack.base_url + "/inbox")
+    await open_card(page, ui_stack, case_id, "signoff-1")
     await expect(page.locator("h1")).to_contain_text("待办事项")
     await shoot(page, "inbox", full_page=False)
     await page.goto(ui_stack.base_url + "/cases")
     await expect(page.locator("table.cases tbody tr").first).to_be_visible()
     await shoot(page, "cases", full_page=False)
-    await page.locator("table.cases tbody tr a").first.click()
+    await page.goto(f"{ui_stack.base_url}/cases/{case_id}")
     await expect(page.locator(".case-facts")).to_contain_text("适用规则版本")
     await shoot(page, "case")
     assert js_errors(page) == []
