@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 
 from db.sample import SAMPLE_DIR
 from tests.ui.conftest import PHONE, NewPage, UiStack, js_errors, login
-from tests.ui.test_work import FENHE_ORG, open_card, request_inspection
+from tests.ui.test_work import open_card, request_inspection
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +120,7 @@ async def test_phone_width_pages_fit_and_the_menu_works(
 
 async def test_main_pages_render_at_desktop_width(ui_stack: UiStack, page: Page) -> None:
     """The inbox, case list and a case page render for community staff without script errors."""
-    case_id = await request_inspection(ui_stack, FENHE_ORG)
+    case_id = await request_inspection(ui_stack, "org43")  # 稷山县慈善协会, 汾河社区
     creds = ui_stack.credentials
     await login(page, ui_stack.base_url, creds["staff_username"], creds["staff_password"])
     await open_card(page, ui_stack, case_id, "signoff-1")
