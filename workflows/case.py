@@ -47,6 +47,10 @@ with workflow.unsafe.imports_passed_through():
 T = TypeVar("T")
 
 _ASKED = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=3)
+LOCAL_STEPS = "local-case-steps"
+"""Patch id: cases started since load their rules and shift due dates in local activities (on
+the worker, inside the workflow task: no activity round trip through the server); earlier ones
+in activities. Both are reads whose results history records either way."""
 MOVE_ROLES = ("admin",)
 """Who may move a running case to another rule version."""
 
@@ -107,12 +111,21 @@ class CaseCore(CaseFace):
 
     async def start(self) -> None:
         """Fetch the pinned rule version, note the opening, start projecting."""
-        self._files = await workflow.execute_activity_method(
-            RulesActivities.fetch_rules,
-            FetchRules(version=self._wanted_version or None),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
-        )
+        wanted = FetchRules(version=self._wanted_version or None)
+        if workflow.patched(LOCAL_STEPS):
+            self._files = await workflow.execute_local_activity_method(
+                RulesActivities.fetch_rules,
+                wanted,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+        else:
+            self._files = await workflow.execute_activity_method(
+                RulesActivities.fetch_rules,
+                wanted,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
         event = self.start_event
         self.note(
             "case_opened",
@@ -276,12 +289,15 @@ class CaseCore(CaseFace):
 
     async def resolve_due(self, due: DueDate) -> datetime:
         """A rule's due date as a time, by the working-day calendar activity (recorded)."""
-        shifted = await workflow.execute_activity_method(
-            CalendarActivities.shift,
-            ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
-        )
+        shift = ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign)
+        if workflow.patched(LOCAL_STEPS):
+            shifted = await workflow.execute_local_activity_method(
+                CalendarActivities.shift, shift, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
+            )
+        else:
+            shifted = await workflow.execute_activity_method(
+                CalendarActivities.shift, shift, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
+            )
         return due.cap_at if due.cap_at is not None and due.cap_at < shifted.at else shifted.at
 
     async def wait_until(self, condition: Callable[[], bool], at: datetime | None) -> bool:
