@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import utcnow
@@ -193,8 +195,16 @@ async def get_task(session: AsyncSession, case_id: str, task_id: str) -> Task | 
 # --- The projection a workflow writes -----------------------------------------------------------
 
 
-async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> Case:
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT, in the session's dialect (SQLite or PostgreSQL)."""
+    on_dialect = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    return on_dialect(table)
+
+
+async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
     """Insert or overwrite the case row and its tasks (by case and task id) from a snapshot."""
+    # Plain INSERT … ON CONFLICT statements, not ORM objects: the projection runs after every
+    # step of every case, and the ORM's load-compare-flush cost more than the writes themselves.
     values: dict[str, Any] = {
         "process": snapshot.process,
         "status": snapshot.status,
@@ -208,29 +218,30 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> Case:
         "summary": snapshot.summary,
         "updated_at": utcnow(),
     }
-    case = await session.get(Case, snapshot.case_id)
-    if case is None:
-        case = Case(case_id=snapshot.case_id, **values)
-        session.add(case)
-        await session.flush()
-    else:
-        for name, value in values.items():
-            setattr(case, name, value)
-    stored = {task.task_id: task for task in await case_tasks(session, snapshot.case_id)}
-    for item in snapshot.tasks:
-        task = stored.get(item.task_id)
-        if task is None:
-            task = Task(case_id=snapshot.case_id, task_id=item.task_id)
-            session.add(task)
-        task.title = item.title
-        task.owner = item.owner
-        task.community_id = item.community_id or snapshot.community_id
-        task.status = item.status.value
-        task.level = item.level.value
-        task.opened_at = item.opened_at
-        task.due_at = item.due_at
-        task.closed_at = item.closed_at
-    return case
+    case = _insert(session, Case).values(case_id=snapshot.case_id, **values)
+    await session.execute(case.on_conflict_do_update(index_elements=["case_id"], set_=values))
+    if not snapshot.tasks:
+        return
+    rows = [
+        {
+            "case_id": snapshot.case_id,
+            "task_id": item.task_id,
+            "title": item.title,
+            "owner": item.owner,
+            "community_id": item.community_id or snapshot.community_id,
+            "status": item.status.value,
+            "level": item.level.value,
+            "opened_at": item.opened_at,
+            "due_at": item.due_at,
+            "closed_at": item.closed_at,
+        }
+        for item in snapshot.tasks
+    ]
+    tasks = _insert(session, Task)
+    changed = {name: tasks.excluded[name] for name in rows[0] if name not in ("case_id", "task_id")}
+    await session.execute(
+        tasks.on_conflict_do_update(index_elements=["case_id", "task_id"], set_=changed), rows
+    )
 
 
 async def add_timeline(
@@ -244,7 +255,7 @@ async def add_timeline(
         TimelineEvent.case_id == case_id, TimelineEvent.seq.between(first_seq, last)
     )
     stored = set((await session.scalars(query)).all())
-    written = 0
+    rows = []
     for seq, entry in enumerate(entries, start=first_seq):
         if seq in stored:
             continue
@@ -253,20 +264,21 @@ async def add_timeline(
             detail.setdefault("task_id", entry.task_id)
         if entry.level is not None:
             detail.setdefault("level", entry.level.value)
-        session.add(
-            TimelineEvent(
-                case_id=case_id,
-                seq=seq,
-                at=entry.at,
-                kind=entry.kind,
-                actor=entry.actor,
-                summary=entry.summary,
-                detail=detail,
-                trace=entry.trace,
-            )
+        rows.append(
+            {
+                "case_id": case_id,
+                "seq": seq,
+                "at": entry.at,
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "summary": entry.summary,
+                "detail": detail,
+                "trace": entry.trace,
+            }
         )
-        written += 1
-    return written
+    if rows:
+        await session.execute(insert(TimelineEvent), rows)
+    return len(rows)
 
 
 def audit(
