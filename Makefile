@@ -46,5 +46,9 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sqlite_pragmas.py
 
+## bench-p1: P1 cases/s end to end through POST /events against a bare Temporal case
+bench-p1: $(STAMP)
+	$(BIN)/python bench/p1_cases.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
