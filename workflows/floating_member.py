@@ -11,6 +11,7 @@ six months unheard of is 失联, six months settled prompts the transfer of the 
 ``member.returned`` resumes it. Each Party-life cycle ends in continue-as-new.
 """
 
+from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -35,11 +36,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import CaseWorkflow
     from workflows.case_tasks import CaseDeadlineTask
     from workflows.deadline_text import show
+    from workflows.floating_member_answers import origin_request, place_request
     from workflows.floating_member_case import LongCase
     from workflows.floating_member_contact import Contacts
     from workflows.floating_member_life import PartyLife
     from workflows.floating_member_placement import Placer, chain
-    from workflows.floating_member_steps import TRANSFER, MemberSteps
+    from workflows.floating_member_steps import TRANSFER, MemberSteps, errors
 
 S = MemberStatus
 PERSON_ROLES = ("admin", "community_staff", "street_committee")
@@ -151,6 +153,42 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
     @workflow.update
     def confirm_origin(self, request: OriginReplyInput) -> CaseActionResult:
         """Record the home organisation's reply: confirmed, or not (the registration is refused)."""
+        return self._reply_origin(request)
+
+    @confirm_origin.validator
+    def _validate_origin(self, request: OriginReplyInput) -> None:
+        _check_person(request.role, request.actor)
+        self._vet_origin(request)
+
+    @workflow.update
+    def origin_confirmed(self, event: InboundEvent) -> CaseActionResult:
+        """``member.origin_confirmed``: the reply as an event (from the inbox or another system);
+        a repeat of the same event is accepted and applied once."""
+        c = self._case
+        if c.seen(event):
+            return c.result("原党组织核实结果已受理（重复提交）")
+        result = self._reply_origin(origin_request(event))
+        c.first_time(event)
+        return result
+
+    @origin_confirmed.validator
+    def _validate_origin_event(self, event: InboundEvent) -> None:
+        if self._case.seen(event):
+            return
+        try:
+            request = origin_request(event)
+        except ValidationError as err:
+            raise ValueError(f"原党组织核实结果数据有误：{errors(err)}") from err
+        self._vet_origin(request)
+
+    def _vet_origin(self, request: OriginReplyInput) -> None:
+        task = self._case.task("origin")
+        if task is None or task.status is not TaskStatus.OPEN:
+            raise ValueError("本案件没有待回复的原党组织核实")
+        if not request.confirmed and not request.reason.strip():
+            raise ValueError("原党组织不予确认的，须写明理由")
+
+    def _reply_origin(self, request: OriginReplyInput) -> CaseActionResult:
         c, s = self._case, self._s
         task = c.task("origin")
         assert task is not None  # checked by the validator
@@ -167,18 +205,46 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
         )
         return c.result("已记录原党组织不予确认，登记将不予受理")
 
-    @confirm_origin.validator
-    def _validate_origin(self, request: OriginReplyInput) -> None:
-        task = self._case.task("origin")
-        if task is None or task.status is not TaskStatus.OPEN:
-            raise ValueError("本案件没有待回复的原党组织核实")
-        _check_person(request.role, request.actor)
-        if not request.confirmed and not request.reason.strip():
-            raise ValueError("原党组织不予确认的，须写明理由")
-
     @workflow.update
     async def place(self, request: PlaceInput) -> CaseActionResult:
         """A person places the member the rules could not (and may name the mentor)."""
+        return await self._place_by_hand(request)
+
+    @place.validator
+    def _validate_place(self, request: PlaceInput) -> None:
+        _check_person(request.role, request.actor)
+        self._vet_place(request)
+
+    @workflow.update
+    async def assigned(self, event: InboundEvent) -> CaseActionResult:
+        """``member.assigned``: a manual placement as an event; a household that is full is
+        refused with the reason, and a repeat of the same event is applied once."""
+        c = self._case
+        if c.seen(event):
+            return c.result("人工编入已受理（重复提交）")
+        result = await self._place_by_hand(place_request(event))
+        c.first_time(event)
+        return result
+
+    @assigned.validator
+    def _validate_assigned(self, event: InboundEvent) -> None:
+        if self._case.seen(event):
+            return
+        try:
+            request = place_request(event)
+        except ValidationError as err:
+            raise ValueError(f"人工编入数据有误：{errors(err)}") from err
+        self._vet_place(request)
+
+    def _vet_place(self, request: PlaceInput) -> None:
+        if self._manual is None or self._manual.status is not TaskStatus.OPEN:
+            raise ValueError("案件不在待人工编入状态")
+        if request.branch == "grid" and not (request.grid_id or self._s.home.grid_id):
+            raise ValueError("编入网格党支部须指定网格")
+        if not (request.community_id or self._s.home.community_id):
+            raise ValueError("无法确定党员所在社区，须指定社区")
+
+    async def _place_by_hand(self, request: PlaceInput) -> CaseActionResult:
         task = self._manual
         if task is None or task.status is not TaskStatus.OPEN:
             raise ApplicationError("人工编入任务已结束", type=REFUSED, non_retryable=True)
@@ -189,16 +255,6 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
         task.answer(request.model_dump(exclude={"actor", "role"}), request.actor)
         self._by_hand = request
         return self._case.result(f"已人工编入：{chain(placement, self._s)}")
-
-    @place.validator
-    def _validate_place(self, request: PlaceInput) -> None:
-        if self._manual is None or self._manual.status is not TaskStatus.OPEN:
-            raise ValueError("案件不在待人工编入状态")
-        _check_person(request.role, request.actor)
-        if request.branch == "grid" and not (request.grid_id or self._s.home.grid_id):
-            raise ValueError("编入网格党支部须指定网格")
-        if not (request.community_id or self._s.home.community_id):
-            raise ValueError("无法确定党员所在社区，须指定社区")
 
     @workflow.update
     def refuse(self, request: RefuseInput) -> CaseActionResult:
