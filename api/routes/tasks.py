@@ -19,6 +19,14 @@ from models.events import InboundEvent
 from rules.engine.schema.events import EventRules, SignalRoute, UpdateRoute
 
 UI_SOURCE = "urn:grassroots:ui"
+# The event that answers a kind of task (its id up to the first "-") where the process has more
+# than one way to be answered; other processes answer with their only update.
+TASK_EVENTS: dict[tuple[str, str], str] = {
+    ("floating_member", "origin"): "grassroots.member.origin_confirmed",
+    ("floating_member", "assign"): "grassroots.member.assigned",
+    ("floating_member", "contact"): "grassroots.member.contacted",
+    ("floating_member", "party_life"): "grassroots.member.attended",
+}
 router = APIRouter(prefix="/api", tags=["tasks"])
 
 
@@ -62,10 +70,14 @@ async def _form(request: Request) -> dict[str, Any]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def _event_type(rules: EventRules, process: str, requested: str | None) -> str:
-    """The event type a form submits: the one asked for, or the process's only update."""
+def _event_type(rules: EventRules, process: str, task_id: str, requested: str | None) -> str:
+    """The event type a form submits: the one asked for, the one answering this kind of task,
+    or the process's only update."""
     if requested:
         return requested
+    known = TASK_EVENTS.get((process, task_id.split("-", 1)[0]))
+    if known is not None:
+        return known
     updates = [
         name
         for name, route in rules.events.items()
@@ -80,7 +92,8 @@ def _event_type(rules: EventRules, process: str, requested: str | None) -> str:
 
 @router.post("/tasks/{case_id:path}/{task_id}/act")
 async def act(request: Request, person: Writer, case_id: str, task_id: str) -> JSONResponse:
-    """Answer a task (an opinion, a sign-off …); the case accepts or refuses it on the spot."""
+    """Answer a task (an opinion, a sign-off, an origin reply, a manual placement, a contact …);
+    an update is accepted or refused by the case on the spot."""
     svc = services(request)
     async with svc.sessions() as session:
         case = await get_case(session, case_id, person.communities)
@@ -95,7 +108,8 @@ async def act(request: Request, person: Writer, case_id: str, task_id: str) -> J
     if not isinstance(data, dict):
         raise bad_request("data is a JSON object", [FieldError("data", "must be an object")])
     rules = svc.rules.active.events
-    event_type = _event_type(rules, case.process, requested if isinstance(requested, str) else None)
+    asked = requested if isinstance(requested, str) else None
+    event_type = _event_type(rules, case.process, task_id, asked)
     route = rules.events.get(event_type)
     fields = None
     if isinstance(route, UpdateRoute | SignalRoute) and route.process == case.process:

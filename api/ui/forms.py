@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from api.ui.labels import BRANCHES, ORIGIN_REPLIES
 from rules.engine import RuleSet
 
 CHANNELS = ("电话", "上门走访", "微信", "视频通话", "集中活动")
@@ -96,6 +97,27 @@ def form_for(
                 ),
             ],
             submit="签署",
+        )
+    if process == "floating_member" and kind == "origin":
+        return TaskForm(
+            "grassroots.member.origin_confirmed",
+            [
+                Field("confirmed", "原党组织回复", "radio", list(ORIGIN_REPLIES.items()), True),
+                Field("reason", "说明（不予确认时必填）", "textarea", hint="如 原支部查无此人"),
+            ],
+            submit="登记核实结果",
+        )
+    if process == "floating_member" and kind == "assign":
+        return TaskForm(
+            "grassroots.member.assigned",
+            [
+                Field("branch", "编入", "radio", list(BRANCHES.items()), required=True),
+                Field("grid_id", "网格编号", hint="不填则按住址所在网格"),
+                Field("household_id", "党员中心户编号", hint="可不填，稍后再定"),
+                Field("mentor_id", "帮带人编号", hint="不填则按规则结对"),
+                Field("reason", "说明", "textarea"),
+            ],
+            submit="编入",
         )
     if process == "floating_member" and kind == "contact":
         return TaskForm(
@@ -186,8 +208,6 @@ def form_for(
 
 # Where a task without a web form is answered, so the inbox can say so.
 ELSEWHERE: dict[str, str] = {
-    "origin": "原党组织核实结果由管理员在案件中登记。",
-    "assign": "需由管理员人工指定编入的党组织。",
     "condition": "条件落实后（如加入社区大党委）由登记机关推送，案件自动更新。",
 }
 

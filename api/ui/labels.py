@@ -85,9 +85,17 @@ TIMELINE_KINDS: dict[str, str] = {
     "checklist_item": "检查项",
     "signoff_overdue": "逾期未签署",
     "origin_confirmed": "原党组织确认",
+    "origin_overdue": "原党组织逾期未回复",
+    "placed": "编入党组织",
+    "mentor_paired": "结对帮带",
+    "contacted": "联系党员",
     "login": "登录",
     "logout": "退出",
 }
+
+# The choices of a floating member's task forms (origin reply, manual placement).
+ORIGIN_REPLIES: dict[str, str] = {"true": "确认其党员身份", "false": "不予确认"}
+BRANCHES: dict[str, str] = {"grid": "网格党支部（按住址）", "new_sector": "新兴领域党支部"}
 
 ROLES: dict[str, str] = {
     UserRole.ADMIN.value: "管理员",
