@@ -3,10 +3,20 @@
 Each scenario runs a real case on the time-skipping server and writes its history to
 ``tests/replay/histories/<WorkflowType>__<scenario>.json``. Name scenarios to record only those:
 ``python -m tests.replay.record opinion_after_refusal conditional_lapsed``.
+
+A recorded history is never overwritten: it stands for the cases that started on the code of its
+day and are still running, which must keep replaying. When a workflow change adds a code path
+(a ``workflow.patched`` branch), record the scenarios again under a suffix that names the path,
+and keep the old files beside the new ones::
+
+    python -m tests.replay.record --suffix local opinion_after_refusal conditional_lapsed
+
+writes ``<WorkflowType>__<scenario>-local.json``; recording onto an existing name stops with an
+error before any case runs.
 """
 
+import argparse
 import asyncio
-import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -81,16 +91,37 @@ FLOATING_SCENARIOS: dict[str, Scenario] = {
 }
 
 
-async def _save(env: WorkflowEnvironment, name: str, workflow_id: str) -> None:
+def _stem(name: str, suffix: str) -> str:
+    return f"{name}-{suffix}" if suffix else name
+
+
+def _refuse_overwrites(only: Sequence[str], suffix: str) -> None:
+    """Stop before recording anything if a scenario's history is already on disk."""
+    names = set(SCENARIOS) | set(CASE_SCENARIOS) | set(P4P5_SCENARIOS) | set(FLOATING_SCENARIOS)
+    unknown = set(only) - names
+    if unknown:
+        raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
+    taken = [
+        path.name
+        for name in (only or sorted(names))
+        for path in HISTORIES.glob(f"*__{_stem(name, suffix)}.json")
+    ]
+    if taken:
+        raise SystemExit(f"already recorded (choose another --suffix): {', '.join(sorted(taken))}")
+
+
+async def _save(env: WorkflowEnvironment, name: str, workflow_id: str, suffix: str) -> None:
     history = await env.client.get_workflow_handle(workflow_id).fetch_history()
     wf_type = history.events[0].workflow_execution_started_event_attributes
-    path = HISTORIES / f"{wf_type.workflow_type.name}__{name}.json"
-    path.write_text(history.to_json())
+    path = HISTORIES / f"{wf_type.workflow_type.name}__{_stem(name, suffix)}.json"
+    with path.open("x") as out:
+        out.write(history.to_json())
     print(f"recorded {path}")
 
 
-async def record(only: Sequence[str] = ()) -> None:
-    """Record every scenario, or those named in ``only``."""
+async def record(only: Sequence[str] = (), suffix: str = "") -> None:
+    """Record every scenario, or those named in ``only``, as new files named with ``suffix``."""
+    _refuse_overwrites(only, suffix)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=installed_binary("temporal-test-server"),
@@ -106,25 +137,37 @@ async def record(only: Sequence[str] = ()) -> None:
         ):
             for name, scenario in SCENARIOS.items():
                 if not only or name in only:
-                    await _save(env, name, await scenario(env, task_queue))
+                    await _save(env, name, await scenario(env, task_queue), suffix)
         with tempfile.TemporaryDirectory() as root:
             cases_queue = f"record-cases-{uuid.uuid4()}"
             async with case_worker(env, cases_queue, Path(root)) as rig:
                 for name, case_scenario in CASE_SCENARIOS.items():
                     if not only or name in only:
-                        await _save(env, name, await case_scenario(env, cases_queue, rig))
+                        case_id = await case_scenario(env, cases_queue, rig)
+                        await _save(env, name, case_id, suffix)
         with tempfile.TemporaryDirectory() as root:
             p4p5_queue = f"record-p4p5-{uuid.uuid4()}"
             async with p4p5_worker(env, p4p5_queue, Path(root)):
                 for name, p4p5_scenario in P4P5_SCENARIOS.items():
                     if not only or name in only:
-                        await _save(env, name, await p4p5_scenario(env, p4p5_queue))
+                        await _save(env, name, await p4p5_scenario(env, p4p5_queue), suffix)
         for name, floating in FLOATING_SCENARIOS.items():
             if not only or name in only:
-                await _save(env, name, await floating(env, f"record-p3-{uuid.uuid4()}"))
+                workflow_id = await floating(env, f"record-p3-{uuid.uuid4()}")
+                await _save(env, name, workflow_id, suffix)
     finally:
         await env.shutdown()
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Record replay histories as new files.")
+    parser.add_argument("scenarios", nargs="*", help="the scenarios to record (default: all)")
+    parser.add_argument(
+        "--suffix", default="", help="appended to each file's scenario name, e.g. local"
+    )
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1:]))
+    arguments = _arguments()
+    asyncio.run(record(arguments.scenarios, arguments.suffix))
