@@ -95,7 +95,12 @@ async def _dated(env: WorkflowEnvironment, kind: str, member_id: str, **data: An
 
 
 async def _register(
-    env: WorkflowEnvironment, task_queue: str, version: str, member_id: str, credential: str
+    env: WorkflowEnvironment,
+    task_queue: str,
+    version: str,
+    member_id: str,
+    credential: str,
+    address: str = f"{_HOME}1号楼2单元301室",
 ) -> WorkflowHandle[Any, CaseResult]:
     event = _event(
         "registered",
@@ -104,7 +109,7 @@ async def _register(
             "name": "郭文静",
             "home_org": "新绛县泽掌镇党委",
             "credential": credential,
-            "address": f"{_HOME}1号楼2单元301室",
+            "address": address,
             "occupation": "教师",
             "phone": "10099990002",
         },
@@ -168,6 +173,56 @@ async def record_floating_member_continued(env: WorkflowEnvironment, task_queue:
             "contacted", await _dated(env, "contacted", member_id, by="网格员", channel="电话")
         )
         await env.sleep(20 * DAY)
+        await handle.signal(
+            "moved_out", await _dated(env, "moved_out", member_id, destination="外省务工")
+        )
+        with env.auto_time_skipping_disabled():
+            await handle.result()
+    return f"floating_member/{member_id}"
+
+
+async def record_floating_member_answered(env: WorkflowEnvironment, task_queue: str) -> str:
+    """Tasks answered by event, as the inbox sends them: a member with a certificate whose address
+    the registry cannot place; the home organisation's reply arrives as
+    ``member.origin_confirmed`` (then again, a retry under another update id), staff place the
+    member by ``member.assigned`` (grid, household and mentor named), a visit answers the contact
+    due, then the member moves away."""
+    member_id = f"replay-{uuid.uuid4().hex[:8]}"
+    queue = f"{task_queue}/floating"
+    async with _floating_worker(env, queue) as version:
+        handle = await _register(env, queue, version, member_id, "证明信", "稷山县城郊某临时工棚")
+        await env.sleep(2 * DAY)
+        reply = _event(
+            "origin_confirmed",
+            {"member_id": member_id, "confirmed": True, "actor": "稷王社区 李干事"},
+        )
+        await handle.execute_update(FloatingMemberWorkflow.origin_confirmed, reply)
+        await handle.execute_update(
+            FloatingMemberWorkflow.origin_confirmed, reply, id=f"retry-{reply.id}"
+        )
+        await env.sleep(DAY)
+        await handle.execute_update(
+            FloatingMemberWorkflow.assigned,
+            _event(
+                "assigned",
+                {
+                    "member_id": member_id,
+                    "branch": "grid",
+                    "community_id": "jiwang",
+                    "grid_id": "jiwang-g2",
+                    "household_id": "hh-jiwang-g2-b01",
+                    "mentor_id": "m0005",
+                    "actor": "稷王社区 李干事",
+                    "reason": "暂住工棚，就近编入第二网格",
+                },
+            ),
+        )
+        await env.sleep(10 * DAY)
+        await handle.signal(
+            "contacted",
+            await _dated(env, "contacted", member_id, by="hh-jiwang-g2-b01", channel="电话"),
+        )
+        await env.sleep(3 * DAY)
         await handle.signal(
             "moved_out", await _dated(env, "moved_out", member_id, destination="外省务工")
         )
