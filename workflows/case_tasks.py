@@ -44,8 +44,13 @@ class CaseDeadlineTask(DeadlineTask):
         snapshot every projection step and every status change builds."""
         return self._state
 
+    def _changed(self) -> None:
+        # The case's listener reads the task's id and status only: no deep copy per change.
+        if self._on_change is not None:
+            self._on_change(self._state)
+
     async def _notify(self, kind: NotificationKind, to: str, message: str) -> None:
-        state = self.state
+        state = self._state
         assert state.schedule is not None  # points fire only once the schedule is resolved
         self._outbox(
             Notification(

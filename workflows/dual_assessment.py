@@ -45,6 +45,9 @@ _SUBMITTED = "grassroots.assessment.opinion_submitted"
 _CLOSED = "grassroots.assessment.closed"
 _SUBJECT_TYPES = {"unit": "单位", "cadre": "干部"}
 _ANCHORS = {"closes_at": "考核截止", "opened_at": "考核开始"}
+LOCAL_FACTS = "local-subject-facts"
+"""Patch id: cases started since read the registry facts in a local activity (on the worker,
+inside the workflow task); earlier ones in an activity. History records the facts either way."""
 
 
 @workflow.defn(name="dual_assessment")
@@ -140,18 +143,27 @@ class DualAssessmentWorkflow(CaseWorkflow):
 
     async def _gather_facts(self, opened: AssessmentOpened) -> None:
         c = self._case
-        found = await workflow.execute_activity_method(
-            RegistryActivities.subject_facts,
-            SubjectFactsInput(
-                subject_type=opened.subject_type,
-                subject_id=opened.subject_id,
-                year=period_year(opened.period, c.event_time.astimezone(CHINA_TIME).year),
-                as_of=workflow.now().astimezone(CHINA_TIME).date(),
-                hints=opened.hints,
-            ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+        asked = SubjectFactsInput(
+            subject_type=opened.subject_type,
+            subject_id=opened.subject_id,
+            year=period_year(opened.period, c.event_time.astimezone(CHINA_TIME).year),
+            as_of=workflow.now().astimezone(CHINA_TIME).date(),
+            hints=opened.hints,
         )
+        if workflow.patched(LOCAL_FACTS):
+            found = await workflow.execute_local_activity_method(
+                RegistryActivities.subject_facts,
+                asked,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+        else:
+            found = await workflow.execute_activity_method(
+                RegistryActivities.subject_facts,
+                asked,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
         self._subject = found.facts.model_dump()
         c.subject_label = found.label
         c.inputs["subject"] = self._subject
