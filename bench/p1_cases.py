@@ -300,14 +300,14 @@ async def _dev_server(workdir: Path) -> WorkflowEnvironment:
 
 
 def _free_port() -> int:
-    for port in range(17300, 17400):
+    for port in range(51300, 51400):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 17300-17399")
+    raise RuntimeError("no free port in 51300-51399")
 
 
 async def _healthy(http: httpx.AsyncClient, child: asyncio.subprocess.Process) -> None:
