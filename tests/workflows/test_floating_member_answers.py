@@ -35,9 +35,7 @@ async def _register(client: Client, task_queue: str, version: str, data: dict[st
 
 
 def _origin(member_id: str, **data: Any) -> InboundEvent:
-    return inbound(
-        "member.origin_confirmed", {"member_id": member_id, "actor": "李干事", **data}
-    )
+    return inbound("member.origin_confirmed", {"member_id": member_id, "actor": "李干事", **data})
 
 
 def _task(view: Any, prefix: str) -> Any:
@@ -83,7 +81,7 @@ async def test_a_confirmed_origin_by_event_places_the_member_and_a_repeat_is_app
 async def test_a_refused_origin_by_event_needs_a_reason_and_refuses_the_registration(
     time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, rules: Any
 ) -> None:
-    """"Not confirmed" without a reason is refused on the spot; with one, the case closes."""
+    """A "not confirmed" without a reason is refused on the spot; with one, the case closes."""
     async with floating_worker(client, task_queue, rules) as (_, registry):
         member_id = new_member()
         handle = await _register(
