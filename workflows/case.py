@@ -99,6 +99,7 @@ class CaseCore(CaseFace):
         self._pump: asyncio.Task[None] | None = None
         self._attributes: dict[str, Any] = {}
         self._moving = False
+        self._reads = 0
 
     # --- Rules ----------------------------------------------------------------------------------
 
@@ -278,7 +279,12 @@ class CaseCore(CaseFace):
     def open_task(self, spec: DeadlineSpec, opened_at: datetime | None = None) -> CaseDeadlineTask:
         """Start a deadline task whose window opens at ``opened_at`` (default now)."""
         task = CaseDeadlineTask(
-            spec, self.case_id, self.timeline, on_change=self._task_changed, outbox=self._outbox
+            spec,
+            self.case_id,
+            self.timeline,
+            on_change=self._task_changed,
+            outbox=self._outbox,
+            reading=self.reading,
         )
         self._tasks[spec.task_id] = task
         self._runners.append(asyncio.create_task(task.run(opened_at=opened_at)))
@@ -291,9 +297,13 @@ class CaseCore(CaseFace):
         """A rule's due date as a time, by the working-day calendar activity (recorded)."""
         shift = ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign)
         if workflow.patched(LOCAL_STEPS):
-            shifted = await workflow.execute_local_activity_method(
-                CalendarActivities.shift, shift, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
-            )
+            with self.reading():
+                shifted = await workflow.execute_local_activity_method(
+                    CalendarActivities.shift,
+                    shift,
+                    start_to_close_timeout=TIMEOUT,
+                    retry_policy=RETRY,
+                )
         else:
             shifted = await workflow.execute_activity_method(
                 CalendarActivities.shift, shift, start_to_close_timeout=TIMEOUT, retry_policy=RETRY

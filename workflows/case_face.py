@@ -6,6 +6,8 @@ the ``project_case`` activity (the case store and its outbox, in one transaction
 """
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +29,10 @@ with workflow.unsafe.imports_passed_through():
 TIMEOUT = timedelta(seconds=30)
 LOCAL_PROJECTION = "local-projection"
 """Patch id: cases started since project as a local activity (earlier ones as an activity)."""
+BATCHED_PROJECTION = "batched-projection"
+"""Patch id: cases started since hold their projection while the case reads in a local activity
+(registry facts, due dates, a task's schedule), so one step carries everything a run of reads
+decided instead of one step per read; earlier ones project after every change."""
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
@@ -54,6 +60,7 @@ class CaseFace:
     _finishing: bool
     _pump: asyncio.Task[None] | None
     _attributes: dict[str, Any]
+    _reads: int
 
     @property
     def version(self) -> str:
@@ -143,6 +150,15 @@ class CaseFace:
     def _outbox(self, notification: Notification) -> None:
         self._notifications.append(notification)
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Mark a local read of the case in flight: the projection waits until it is done."""
+        self._reads += 1
+        try:
+            yield
+        finally:
+            self._reads -= 1
+
     def _pending(self) -> bool:
         return (
             self._dirty
@@ -152,8 +168,13 @@ class CaseFace:
         )
 
     async def _project_loop(self) -> None:
+        batched = workflow.patched(BATCHED_PROJECTION)
+
+        def due() -> bool:
+            return (self._pending() and not (batched and self._reads)) or self._finishing
+
         while True:
-            await workflow.wait_condition(lambda: self._pending() or self._finishing)
+            await workflow.wait_condition(due)
             if not self._pending():
                 return
             first, self._projected, self._dirty = self._projected, len(self.timeline), False

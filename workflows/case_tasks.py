@@ -2,6 +2,7 @@
 lists them."""
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from temporalio import workflow
@@ -10,7 +11,14 @@ from workflows.deadline import DeadlineTask
 
 with workflow.unsafe.imports_passed_through():
     from models.case import CaseTask
-    from models.deadline import CardLevel, DeadlineSpec, DeadlineState, TaskStatus, TimelineEntry
+    from models.deadline import (
+        CardLevel,
+        DeadlineSpec,
+        DeadlineState,
+        Schedule,
+        TaskStatus,
+        TimelineEntry,
+    )
     from models.notification import Notification, NotificationKind
 
 _LEVEL_ORDER = {CardLevel.NORMAL: 0, CardLevel.YELLOW: 1, CardLevel.RED: 2}
@@ -31,12 +39,18 @@ class CaseDeadlineTask(DeadlineTask):
         *,
         on_change: Callable[[str, TaskStatus], None],
         outbox: Callable[[Notification], None],
+        reading: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         super().__init__(
             spec, case_id, timeline, on_change=lambda s: on_change(s.spec.task_id, s.status)
         )
         self._owner_case = case_id
         self._outbox = outbox
+        self._reading = reading
+
+    async def _resolve(self, opened_at: datetime, spec: DeadlineSpec) -> Schedule:
+        with self._reading():  # the case projects once the schedule is known
+            return await super()._resolve(opened_at, spec)
 
     @property
     def current(self) -> DeadlineState:

@@ -151,12 +151,13 @@ class DualAssessmentWorkflow(CaseWorkflow):
             hints=opened.hints,
         )
         if workflow.patched(LOCAL_FACTS):
-            found = await workflow.execute_local_activity_method(
-                RegistryActivities.subject_facts,
-                asked,
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
-            )
+            with c.reading():
+                found = await workflow.execute_local_activity_method(
+                    RegistryActivities.subject_facts,
+                    asked,
+                    start_to_close_timeout=TIMEOUT,
+                    retry_policy=RETRY,
+                )
         else:
             found = await workflow.execute_activity_method(
                 RegistryActivities.subject_facts,
