@@ -27,6 +27,15 @@ def test_demo_rules_load_with_short_durations() -> None:
     assert demo.dual_assessment.opinion_task.due.before.text == "5m"
 
 
+def test_demo_rules_route_every_event_the_default_rules_route() -> None:
+    """Only durations differ in the demo set: an event the product takes, the demo takes too."""
+    routes = [
+        yaml.safe_load((folder / "events.yaml").read_text(encoding="utf-8"))
+        for folder in (RULES_DIR, RULES_DIR / "demo")
+    ]
+    assert routes[0] == routes[1]
+
+
 def test_checked_in_schemas_are_current() -> None:
     """rules/schema/*.schema.json is what `rules schema` generates today."""
     for stem, schema in json_schemas().items():
