@@ -1,6 +1,7 @@
 """Case-store queries: the case projection, tasks, timeline and audit, processed events, dead
 letters and the outbox. Each receives a session and leaves commits to it."""
 
+import heapq
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,15 +153,17 @@ async def case_tasks(session: AsyncSession, case_id: str) -> list[Task]:
 
 
 async def case_timeline(session: AsyncSession, case_id: str) -> list[TimelineEvent]:
-    """The timeline of a case: its own numbered entries and the audit rows about it, by time."""
-    query = (
-        select(TimelineEvent)
-        .where(TimelineEvent.case_id == case_id)
-        .order_by(
-            TimelineEvent.at, TimelineEvent.seq.is_(None), TimelineEvent.seq, TimelineEvent.id
-        )
-    )
-    return list((await session.scalars(query)).all())
+    """The timeline of a case: its own entries in the order it numbered them, and the audit rows
+    about it fitted in between by time."""
+    query = select(TimelineEvent).where(TimelineEvent.case_id == case_id)
+    rows = (await session.scalars(query)).all()
+    # The case's order is its sequence number, not its timestamps: a task's window may be
+    # backdated to the event that opened it, which would put 任务下达 before 立案. An audit row
+    # (no seq, the API's clock) goes before the first entry stamped later than it; on a tie the
+    # case's entry comes first.
+    numbered = sorted((row for row in rows if row.seq is not None), key=lambda row: row.seq or 0)
+    audits = sorted((row for row in rows if row.seq is None), key=lambda row: (row.at, row.id))
+    return list(heapq.merge(numbered, audits, key=lambda row: row.at))
 
 
 async def open_case_ids(session: AsyncSession, process: str, prefix: str) -> list[str]:

@@ -1,12 +1,22 @@
 """Open and ended cases in the case store: every process's end statuses leave the "overdue"
-list and the open cases an event can reach, while the waiting statuses stay in them."""
+list and the open cases an event can reach, while the waiting statuses stay in them; a case's
+timeline reads in the order the case wrote it."""
 
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.cases import CaseFilter, list_cases, open_case_ids, upsert_case
+from db.cases import (
+    CaseFilter,
+    add_timeline,
+    audit,
+    case_timeline,
+    list_cases,
+    open_case_ids,
+    upsert_case,
+)
 from models.case import CaseSnapshot
+from models.deadline import TimelineEntry
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -73,4 +83,32 @@ async def test_events_reach_only_open_cases(session: AsyncSession) -> None:
         "annual_inspection/waiting2",
         "annual_inspection/waiting3",
         "annual_inspection/waiting4",
+    ]
+
+
+async def test_timeline_reads_in_the_order_the_case_wrote_it(session: AsyncSession) -> None:
+    """立案 comes before 任务下达 even when the task's window is backdated to the request, and
+    the API's audit rows stay where they happened in between."""
+    case_id = "annual_inspection/org52/2027"
+    received = audit(session, "event", "client:all", "inspection.requested", case_id=case_id)
+    received.at = NOW - timedelta(seconds=1)
+    entries = [
+        TimelineEntry(at=NOW, kind="case_opened", summary="案件开启"),
+        TimelineEntry(at=NOW - timedelta(minutes=5), kind="opened", summary="任务下达"),
+        TimelineEntry(at=NOW, kind="event", summary="收到申请"),
+        TimelineEntry(at=NOW + timedelta(days=2), kind="answered", summary="签署意见"),
+    ]
+    await add_timeline(session, case_id, 0, entries)
+    signed = audit(session, "update", "书记", "inspection.signoff", case_id=case_id)
+    signed.at = NOW + timedelta(days=1)
+    audit(session, "login", "书记", "书记 logged in")  # the audit log, about no case
+    await session.commit()
+    timeline = await case_timeline(session, case_id)
+    assert [(row.seq, row.kind) for row in timeline] == [
+        (None, "event"),
+        (0, "case_opened"),
+        (1, "opened"),
+        (2, "event"),
+        (None, "update"),
+        (3, "answered"),
     ]
