@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import structlog
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import _runner as _sandbox_runner
 
 from activities.calendar import CalendarActivities, ChinaCalendar
 from activities.cases import CaseActivities
@@ -74,8 +76,33 @@ PASSTHROUGH_MODULES = (
 
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox, with the project's deterministic modules passed through."""
+    compile_sandbox_calls_once()
     restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
     return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
+def compile_sandbox_calls_once() -> None:
+    """Let the sandbox compile the few snippets it runs its workflows with once, not per call."""
+    # The sandbox enters a workflow run with ``exec`` of a source string (temporalio 1.35:
+    # ``_Instance._run_code``) on every activation and on every payload its encoder visits, and
+    # ``exec`` compiles the string each time: 7% of the worker's samples on a P1 phase
+    # (bench/p1_cases.py, py-spy --gil). The strings are a handful of constants; their code
+    # objects run the same. If the SDK changes this private method, nothing is changed.
+    instance = getattr(_sandbox_runner, "_Instance", None)
+    run_code = getattr(instance, "_run_code", None)
+    if instance is None or run_code is None or getattr(run_code, "compiled_once", False):
+        return
+    compiled: dict[str, CodeType] = {}
+
+    def _run_code(self: Any, code: str | CodeType, **extra_globals: Any) -> None:
+        if isinstance(code, str) and len(compiled) < 64:
+            code = compiled.get(code) or compiled.setdefault(
+                code, compile(code, "<string>", "exec", dont_inherit=True)
+            )
+        run_code(self, code, **extra_globals)
+
+    _run_code.compiled_once = True  # type: ignore[attr-defined]
+    instance._run_code = _run_code
 
 
 def cache_workflow_bytecode(var_dir: Path, workflows: Sequence[type] = WORKFLOWS) -> None:
