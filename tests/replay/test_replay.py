@@ -2,10 +2,11 @@
 
 The files are ``histories/<WorkflowType>__<scenario>[-<suffix>].json``, written by
 ``python -m tests.replay.record`` (see its docstring), which never overwrites one. A suffix names
-the code path the history was recorded on: ``-local`` histories are cases that started after
-CaseCore moved its projection, rule fetching and due-date shifting into local activities
-(``workflow.patched`` ids ``local-case-steps``, ``local-projection``); those without a suffix are
-cases that started before, on the activity path, and must keep replaying too.
+the code path the history was recorded on (``PATHS``): ``-local`` histories are cases that
+started after CaseCore moved its projection, rule fetching and due-date shifting into local
+activities; ``-batched`` ones started after it also read registry facts and task schedules
+locally and projected once per run of reads. Those without a suffix are cases that started
+before, on the activity path, and must keep replaying too.
 """
 
 import json
@@ -19,8 +20,17 @@ from temporalio.worker import Replayer
 from worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
-LOCAL = [path for path in HISTORIES if path.stem.endswith("-local")]
 CASE_CORE_TYPES = {"dual_assessment", "annual_inspection", "community_worker", "commitment"}
+# Per suffix, the ``workflow.patched`` ids that every history recorded on that path carries.
+PATHS = {
+    "local": {"local-case-steps"},
+    "batched": {"local-case-steps", "local-task-schedule"},
+}
+SUFFIXED = [path for path in HISTORIES if "-" in path.stem.split("__", 1)[-1]]
+
+
+def _suffix(path: Path) -> str:
+    return path.stem.split("__", 1)[-1].partition("-")[2]
 
 
 def _markers(history: WorkflowHistory) -> tuple[list[str], set[str]]:
@@ -51,17 +61,19 @@ async def test_history_replays(path: Path) -> None:
     await replayer.replay_workflow(history)
 
 
-def test_every_case_core_process_has_a_local_path_history() -> None:
-    """Cases started on the local-activity path are covered for each process built on CaseCore."""
-    recorded = {path.name.split("__", 1)[0] for path in LOCAL}
+@pytest.mark.parametrize("suffix", sorted(PATHS))
+def test_every_case_core_process_has_a_history_of_each_path(suffix: str) -> None:
+    """Cases started on each local-activity path are covered for every process on CaseCore."""
+    recorded = {path.name.split("__", 1)[0] for path in SUFFIXED if _suffix(path) == suffix}
     missing = CASE_CORE_TYPES - recorded
-    assert not missing, f"record -local histories for: {sorted(missing)}"
+    assert not missing, f"record -{suffix} histories for: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("path", LOCAL, ids=[p.stem for p in LOCAL])
-def test_local_history_took_the_local_path(path: Path) -> None:
-    """A ``-local`` history really ran its case steps as local activities, so replaying it
-    checks that path and not the old one again."""
+@pytest.mark.parametrize("path", SUFFIXED, ids=[p.stem for p in SUFFIXED])
+def test_suffixed_history_took_its_path(path: Path) -> None:
+    """A history named for a local-activity path really ran its case steps as local
+    activities behind that path's patches, so replaying it checks that path, not an older one."""
     names, patches = _markers(WorkflowHistory.from_json(path.stem, path.read_text()))
-    assert "local-case-steps" in patches
+    assert _suffix(path) in PATHS, f"declare the patches of -{_suffix(path)} in PATHS"
+    assert PATHS[_suffix(path)] <= patches
     assert "core_local_activity" in names
