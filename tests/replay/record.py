@@ -34,6 +34,7 @@ from runtime.temporal import ensure_search_attributes
 from tests.replay.case_scenarios import CASE_SCENARIOS, case_worker
 from tests.replay.record_floating import (
     record_floating_member,
+    record_floating_member_answered,
     record_floating_member_continued,
 )
 from tests.replay.record_p4p5 import P4P5_SCENARIOS, p4p5_worker
@@ -88,6 +89,7 @@ SCENARIOS: dict[str, Scenario] = {"answered_late": supervised_task_answered_late
 FLOATING_SCENARIOS: dict[str, Scenario] = {
     "onboarded_contacted_moved_out": record_floating_member,
     "continued_as_new": record_floating_member_continued,
+    "answered_by_event": record_floating_member_answered,
 }
 
 
