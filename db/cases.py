@@ -5,9 +5,9 @@ import heapq
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, Table, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -221,7 +221,7 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
         "summary": snapshot.summary,
         "updated_at": utcnow(),
     }
-    case = _insert(session, Case).values(case_id=snapshot.case_id, **values)
+    case = _insert(session, Case.__table__).values(case_id=snapshot.case_id, **values)
     await session.execute(case.on_conflict_do_update(index_elements=["case_id"], set_=values))
     if not snapshot.tasks:
         return
@@ -240,7 +240,7 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
         }
         for item in snapshot.tasks
     ]
-    tasks = _insert(session, Task)
+    tasks = _insert(session, Task.__table__)
     changed = {name: tasks.excluded[name] for name in rows[0] if name not in ("case_id", "task_id")}
     await session.execute(
         tasks.on_conflict_do_update(index_elements=["case_id", "task_id"], set_=changed), rows
@@ -280,7 +280,8 @@ async def add_timeline(
             }
         )
     if rows:
-        await session.execute(insert(TimelineEvent), rows)
+        # The table, not the ORM entity: a plain executemany, without the ORM bulk-insert layer.
+        await session.execute(insert(cast(Table, TimelineEvent.__table__)), rows)
     return len(rows)
 
 
