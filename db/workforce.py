@@ -159,8 +159,12 @@ async def record_assessment(
             WorkerAssessment.tier == record.count_tier,
         )
     )
+    gone = select(WorkerChange.worker_id).where(WorkerChange.field == LEFT)
     workers = await session.scalar(
-        select(func.count()).where(CommunityWorker.community_id == record.community_id)
+        select(func.count()).where(
+            CommunityWorker.community_id == record.community_id,
+            CommunityWorker.id.not_in(gone),
+        )
     )
     return AssessmentRecordResult(tier_count=int(count or 0), workers=int(workers or 0))
 

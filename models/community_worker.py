@@ -29,6 +29,7 @@ class WorkerStatus(StrEnum):
     NOT_HIRED = "not_hired"
     INELIGIBLE = "ineligible"
     REJECTED = "rejected"
+    LEFT = "left"
 
 
 WORKER_STATUS_LABELS: dict[str, str] = {
@@ -38,6 +39,7 @@ WORKER_STATUS_LABELS: dict[str, str] = {
     WorkerStatus.NOT_HIRED: "未录用",
     WorkerStatus.INELIGIBLE: "不符合报考条件",
     WorkerStatus.REJECTED: "事件数据有误，未受理",
+    WorkerStatus.LEFT: "已离职",
 }
 
 # The registry's education levels, as the rule file names them.

@@ -10,7 +10,7 @@ from db import queries
 from db.reports import workforce_report
 from db.sample import load_sample_registry
 from db.sample.data import AS_OF, THIS_YEAR
-from db.workforce import apply_worker_change, record_assessment, roster_on
+from db.workforce import apply_worker_change, record_assessment, record_departure, roster_on
 from models.community_worker import AssessmentRecordInput, WorkerChangeInput, WorkerHire
 from rules.engine.loader import load_folder
 from rules.engine.ruleset import RuleSet
@@ -134,3 +134,25 @@ async def test_assessment_tiers_are_kept_and_counted_per_community(session: Asyn
     counts.append(await record_assessment(session, again))
     await session.commit()
     assert [(c.tier_count, c.workers) for c in counts] == [(1, 17), (2, 17), (2, 17), (3, 17)]
+
+
+async def test_a_departed_worker_no_longer_counts_in_the_community_size(
+    session: AsyncSession,
+) -> None:
+    """The 优秀 cap is a share of the workers still in service: one who left is not counted."""
+    await load_sample_registry(session)
+    workers = await queries.workers_by_community(session, "xinhua")
+    leaver = workers[-1].id
+    await record_departure(
+        session, leaver, f"community_worker/{leaver}", date(THIS_YEAR, 6, 30), "退休"
+    )
+    record = AssessmentRecordInput(
+        worker_id=workers[0].id,
+        case_id=f"community_worker/{workers[0].id}",
+        year=THIS_YEAR,
+        tier="优秀",
+        community_id="xinhua",
+        count_tier="优秀",
+    )
+    counted = await record_assessment(session, record)
+    assert (counted.tier_count, counted.workers) == (1, 16)
