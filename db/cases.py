@@ -45,6 +45,7 @@ TERMINAL_STATUSES: frozenset[str] = frozenset(
         WorkerStatus.NOT_HIRED,
         WorkerStatus.INELIGIBLE,
         WorkerStatus.REJECTED,
+        WorkerStatus.LEFT,
         # P5 public commitments
         CommitmentStatus.CLOSED,
         CommitmentStatus.NOT_PUBLISHED,

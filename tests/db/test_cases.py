@@ -36,6 +36,7 @@ ENDED = [
     ("community_worker", "not_hired"),
     ("community_worker", "ineligible"),
     ("community_worker", "rejected"),
+    ("community_worker", "left"),
     ("commitment", "closed"),
     ("commitment", "not_published"),
 ]
