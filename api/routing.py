@@ -34,6 +34,7 @@ from db.base import utcnow
 from db.cases import add_dead_letter, audit, get_dead_letter, is_processed, record_processed
 from db.vocab import DeadLetterStatus
 from models.events import CaseStartInput, InboundEvent
+from models.processes import case_summary
 from rules.engine import RuleRegistry
 from rules.engine.schema.events import RegistryRoute, SignalRoute, StartRoute, UpdateRoute
 from workflows import search_attributes as sa
@@ -173,6 +174,8 @@ class EventRouter:
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 start_signal=signal,
                 start_signal_args=[event],
+                static_summary=case_summary(process, case_id),
+                static_details=f"由事件 {event.type}（来源 {event.source}）立案",
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(sa.PROCESS, process),

@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 from api.services import Services
 from db.case_tables import Case
 from db.cases import TERMINAL_STATUSES
+from models.processes import RULE_PROCESS_LABELS
 from rules.engine import RULE_FILES, RulesError, RuleSet
 from rules.engine.diff import Change, diff_rule_sets
 from rules.engine.processes.run import CaseInputs
@@ -27,13 +28,7 @@ from rules.engine.simulate import compare_cases
 
 log = structlog.get_logger(__name__)
 
-PROCESS_LABELS = {
-    "dual_assessment": "双向考核",
-    "annual_inspection": "年检登记",
-    "floating_member": "流动党员联动帮带",
-    "community_worker": "社区工作者成长激励",
-    "commitment": "党员亮相承诺",
-}
+PROCESS_LABELS = RULE_PROCESS_LABELS
 FILE_LABELS = {
     "shared.yaml": "公共设置（角色、等次、提醒、亮牌、日历）",
     "events.yaml": "事件路由",

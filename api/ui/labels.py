@@ -12,15 +12,9 @@ from models.community_worker import WORKER_STATUS_LABELS
 from models.deadline import CARD_LABELS
 from models.dual_assessment import ASSESSMENT_STATUS_LABELS
 from models.floating_member import MEMBER_STATUS_LABELS
+from models.processes import PROCESS_LABELS
 
-PROCESSES: dict[str, str] = {
-    "dual_assessment": "双向考核",
-    "annual_inspection": "年检登记",
-    "floating_member": "流动党员联动帮带",
-    "community_worker": "社区工作者成长激励",
-    "commitment": "党员亮相承诺",
-    "supervised_task": "督办事项",
-}
+PROCESSES: dict[str, str] = PROCESS_LABELS
 
 # Statuses per process (the same id can read differently in two processes).
 STATUSES_BY_PROCESS: dict[str, Mapping[str, str]] = {

@@ -183,4 +183,12 @@ async def test_a_start_that_stopped_half_way_is_completed_once(
     assert (repeated.applied, repeated.repeats) == (0, 6 + 2 + services)
     assert replanned is None
     assert all(r.status == WorkflowExecutionStatus.RUNNING for r in runs)
+    # The Temporal Web UI lists each case by its process in Chinese and the event that opened it.
+    assert [await r.static_summary() for r in runs[:3:2]] == [
+        f"流动党员联动帮带：{plan.floating[0].data['member_id']}",
+        f"社区工作者成长激励：{plan.workers[0].data['worker_id']}",
+    ]
+    assert await runs[0].static_details() == (
+        f"由事件 grassroots.member.registered（来源 {plan.floating[0].source}）立案"
+    )
     assert all(r is not None and r.status == "published" and r.hours > 0 for r in published)
