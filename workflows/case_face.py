@@ -33,6 +33,8 @@ BATCHED_PROJECTION = "batched-projection"
 """Patch id: cases started since hold their projection while the case reads in a local activity
 (registry facts, due dates, a task's schedule), so one step carries everything a run of reads
 decided instead of one step per read; earlier ones project after every change."""
+GRID_ATTRIBUTE = "grid-search-attribute"
+"""Patch id: cases placed in a grid since (P3) list it as the search attribute GrGrid."""
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
@@ -109,6 +111,9 @@ class CaseFace:
         self._put(updates, sa.COMMUNITY, self.community_id)
         self._put(updates, sa.DUE_AT, snapshot.due_at)
         self._put(updates, sa.RULE_VERSION, self.version or None)
+        grid = self.summary.get("grid_id")
+        if grid and workflow.patched(GRID_ATTRIBUTE):
+            self._put(updates, sa.GRID, grid)
         if updates:
             workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())

@@ -8,6 +8,8 @@ STATUS = SearchAttributeKey.for_keyword("GrStatus")
 COMMUNITY = SearchAttributeKey.for_keyword("GrCommunity")
 DUE_AT = SearchAttributeKey.for_datetime("GrDueAt")
 RULE_VERSION = SearchAttributeKey.for_keyword("GrRuleVersion")
+# The grid (网格) a floating member is placed in: registry key, not a name.
+GRID = SearchAttributeKey.for_keyword("GrGrid")
 
 ALL_SEARCH_ATTRIBUTES: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
     PROCESS,
@@ -15,4 +17,5 @@ ALL_SEARCH_ATTRIBUTES: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-a
     COMMUNITY,
     DUE_AT,
     RULE_VERSION,
+    GRID,
 )

@@ -136,6 +136,8 @@ async def test_the_web_ui_lists_the_case_by_status_community_and_next_contact(
         assert found.get(sa.COMMUNITY) == COMMUNITY
         assert found.get(sa.DUE_AT) == household.due_at  # the next contact, the household's
         assert found.get(sa.RULE_VERSION) == version
+        assert view.state.placement is not None
+        assert found.get(sa.GRID) == view.state.placement.grid_id != ""
         text = await details(handle)
         assert "状态：已流入（在管）" in text
         assert f"下次联系：{show(household.due_at)}" in text
