@@ -17,8 +17,16 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
-from workflows.case_face import RETRY, TIMEOUT, CaseFace
+from workflows.case_face import (
+    BATCHED_PROJECTION,
+    GRID_ATTRIBUTE,
+    LOCAL_PROJECTION,
+    RETRY,
+    TIMEOUT,
+    CaseFace,
+)
 from workflows.case_tasks import CaseDeadlineTask
+from workflows.deadline import LOCAL_SCHEDULE
 from workflows.deadline_extension import as_aware
 from workflows.deadline_text import show
 
@@ -51,6 +59,15 @@ LOCAL_STEPS = "local-case-steps"
 """Patch id: cases started since load their rules and shift due dates in local activities (on
 the worker, inside the workflow task: no activity round trip through the server); earlier ones
 in activities. Both are reads whose results history records either way."""
+PATCHES_FIRST = "patches-first"
+"""Patch id: cases started since decide every patch of theirs in their first workflow task,
+before their first local activity. A local activity's result can reach the case one workflow
+task after history recorded it (when the server cuts the task short, e.g. to answer a query);
+on replay the case then reaches a later ``workflow.patched`` one task early, before history has
+shown it that patch's marker, takes the old branch and fails as non-deterministic for ever.
+Earlier cases decide each patch where they first reach it."""
+CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDULE, GRID_ATTRIBUTE)
+"""The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
 """Who may move a running case to another rule version."""
 
@@ -66,6 +83,7 @@ class CaseCore(CaseFace):
         title: str,
         status: str,
         status_labels: dict[str, str],
+        patches: tuple[str, ...] = (),
     ) -> None:
         now = workflow.now()
         event = params.event
@@ -100,6 +118,7 @@ class CaseCore(CaseFace):
         self._attributes: dict[str, Any] = {}
         self._moving = False
         self._reads = 0
+        self._patches = (*CASE_PATCHES, *patches)
 
     # --- Rules ----------------------------------------------------------------------------------
 
@@ -112,6 +131,9 @@ class CaseCore(CaseFace):
 
     async def start(self) -> None:
         """Fetch the pinned rule version, note the opening, start projecting."""
+        if workflow.patched(PATCHES_FIRST):
+            for patch in self._patches:
+                workflow.patched(patch)  # decided now, recorded in this first workflow task
         wanted = FetchRules(version=self._wanted_version or None)
         if workflow.patched(LOCAL_STEPS):
             self._files = await workflow.execute_local_activity_method(
@@ -429,4 +451,12 @@ class CaseWorkflow:
         return self._case.view()
 
 
-__all__ = ["MOVE_ROLES", "RETRY", "TIMEOUT", "CaseCore", "CaseWorkflow"]
+__all__ = [
+    "CASE_PATCHES",
+    "MOVE_ROLES",
+    "PATCHES_FIRST",
+    "RETRY",
+    "TIMEOUT",
+    "CaseCore",
+    "CaseWorkflow",
+]

@@ -62,7 +62,12 @@ class DualAssessmentWorkflow(CaseWorkflow):
             f"{data.get('subject_id', '')}（{data.get('occasion', '')} {data.get('period', '')}）"
         )
         self._case = CaseCore(
-            "dual_assessment", params, title=title, status=S.OPENING, status_labels=LABELS
+            "dual_assessment",
+            params,
+            title=title,
+            status=S.OPENING,
+            status_labels=LABELS,
+            patches=(LOCAL_FACTS,),
         )
         self._opened: AssessmentOpened | None = None
         self._subject: dict[str, Any] = {}
