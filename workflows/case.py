@@ -129,11 +129,16 @@ class CaseCore(CaseFace):
             raise ApplicationError("the case has not loaded its rules", non_retryable=True)
         return rule_set_for(self._files)
 
-    async def start(self) -> None:
-        """Fetch the pinned rule version, note the opening, start projecting."""
+    def decide_patches(self) -> None:
+        """Decide every patch of the case now, in its first workflow task (see PATCHES_FIRST); a
+        run that continues a case calls this first too."""
         if workflow.patched(PATCHES_FIRST):
             for patch in self._patches:
                 workflow.patched(patch)  # decided now, recorded in this first workflow task
+
+    async def start(self) -> None:
+        """Fetch the pinned rule version, note the opening, start projecting."""
+        self.decide_patches()
         wanted = FetchRules(version=self._wanted_version or None)
         if workflow.patched(LOCAL_STEPS):
             self._files = await workflow.execute_local_activity_method(

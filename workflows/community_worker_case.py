@@ -80,6 +80,7 @@ class CarriedCase(CaseCore):
         if carry is None:
             await super().start()
             return
+        self.decide_patches()
         self._files = await workflow.execute_activity_method(
             RulesActivities.fetch_rules,
             FetchRules(version=self._wanted_version or None),

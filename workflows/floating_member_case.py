@@ -84,6 +84,7 @@ class LongCase(CaseCore):
 
     async def resume(self, tasks: list[DeadlineState]) -> None:
         """Fetch the pinned rules, take over the open tasks and start projecting (no new entry)."""
+        self.decide_patches()
         self._files = await workflow.execute_activity_method(
             RulesActivities.fetch_rules,
             FetchRules(version=self._wanted_version or None),
