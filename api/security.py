@@ -3,10 +3,11 @@ their role lets them reach. Outside their reach a case is answered with 404, nev
 community's staff cannot learn which cases another community has."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import Problem
@@ -18,6 +19,21 @@ from db.security import allows, find_client, session_user, street_communities
 from db.vocab import UserRole
 
 SESSION_COOKIE = "grassroots_session"
+
+
+def set_session_cookie(response: Response, request: Request, token: str, ttl: timedelta) -> None:
+    """The session token as an HttpOnly, same-site-only cookie (Secure over HTTPS)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.problems import Problem, bad_request, validation_errors
 from api.schemas import LoginResult, UserView
-from api.security import SESSION_COOKIE, Person, Principal, user_principal
+from api.security import SESSION_COOKIE, Person, Principal, set_session_cookie, user_principal
 from api.services import services
 from db.base import utcnow
 from db.cases import audit
@@ -75,15 +75,7 @@ async def login(request: Request, response: Response) -> LoginResult:
         audit(session, "login", user.username, f"{user.username} logged in")
         await session.commit()
         person = await user_principal(session, user, token)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(svc.config.session_ttl.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, request, token, svc.config.session_ttl)
     return LoginResult(token=token, expires_at=expires_at, user=_user_view(person))
 
 

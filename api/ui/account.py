@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.security import SESSION_COOKIE
+from api.security import SESSION_COOKIE, set_session_cookie
 from api.services import services
 from api.ui.render import MaybePerson, check_same_origin, flash, render, safe_next
 from db.base import utcnow
@@ -51,15 +51,7 @@ async def login(
         audit(session, "login", user.username, f"{user.username} logged in (web)")
         await session.commit()
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(svc.config.session_ttl.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, request, token, svc.config.session_ttl)
     return response
 
 
