@@ -418,8 +418,8 @@ class CaseWorkflow:
     _case: CaseCore
 
     def _on_event(self, event: InboundEvent) -> None:
-        """Apply one routed event, already de-duplicated."""
-        raise NotImplementedError
+        """Apply one routed event, already de-duplicated; each process workflow routes its own."""
+        raise NotImplementedError(f"{type(self).__name__} does not route its events")
 
     @workflow.signal
     def event(self, event: InboundEvent) -> None:

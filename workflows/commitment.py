@@ -11,7 +11,6 @@ and into the registry, where P1 reads it for in-service cadres.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -22,6 +21,7 @@ from workflows.case import RETRY, TIMEOUT, CaseCore, CaseWorkflow
 from workflows.commitment_progress import Ledger, progress_points
 from workflows.commitment_review import Review, errors
 from workflows.deadline_text import CHINA_TIME
+from workflows.jobs import SerialJobs
 
 with workflow.unsafe.imports_passed_through():
     from activities.workforce import WorkforceActivities
@@ -70,15 +70,14 @@ class CommitmentWorkflow(CaseWorkflow):
         self._over = False
         self._ready = False
         self._early: list[InboundEvent] = []
-        self._jobs: list[Callable[[], Awaitable[None]]] = []
-        self._busy = False
+        self._jobs = SerialJobs()
         self._progress: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, params: CaseStartInput) -> CaseResult:
         c = self._case
         await c.start()
-        pump = asyncio.create_task(self._run_jobs())
+        pump = asyncio.create_task(self._jobs.run())
         try:
             first = CommitmentSubmitted.model_validate(params.event.data)
         except ValidationError as err:
@@ -130,7 +129,7 @@ class CommitmentWorkflow(CaseWorkflow):
 
     async def _end(self, pump: asyncio.Task[None]) -> CaseResult:
         self._over = True  # a service entry from now on is refused, not half-recorded
-        await workflow.wait_condition(lambda: not self._jobs and not self._busy)
+        await workflow.wait_condition(lambda: self._jobs.idle)
         pump.cancel()
         if self._progress is not None:
             self._progress.cancel()
@@ -381,15 +380,6 @@ class CommitmentWorkflow(CaseWorkflow):
         c.note(
             "scored", f"{who}：{scored.score:g} 分{again}", actor=actor, detail=scored.model_dump()
         )
-
-    async def _run_jobs(self) -> None:
-        """Work a handler hands over (activities), one at a time, in the order it came."""
-        while True:
-            await workflow.wait_condition(lambda: bool(self._jobs))
-            self._busy = True
-            job = self._jobs.pop(0)
-            await job()
-            self._busy = False
 
 
 async def _record_service(record: ServiceRecordInput) -> None:

@@ -15,7 +15,6 @@ the worker from that day.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 from typing import Any
 
@@ -28,6 +27,7 @@ from workflows.community_worker_hiring import POSTS, Recruitment, enroll
 from workflows.community_worker_record import WorkerRecord, today
 from workflows.community_worker_stages import StageTrack
 from workflows.deadline_text import CHINA_TIME
+from workflows.jobs import SerialJobs
 
 with workflow.unsafe.imports_passed_through():
     from activities.workforce import (
@@ -95,8 +95,7 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         self._ready = False
         # Events that came while the case could not apply them (carried over a year's end too).
         self._early: list[InboundEvent] = list(carry.events) if carry is not None else []
-        self._jobs: list[Callable[[], Awaitable[None]]] = []
-        self._busy = False
+        self._jobs = SerialJobs()
         self._leaving: tuple[WorkerLeft, str] | None = None
         self._main: asyncio.Task[Any] | None = None
         self._in_year = False
@@ -107,7 +106,7 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         self._main = asyncio.current_task()
         await c.start()
         self._ready = True
-        pump = asyncio.create_task(self._run_jobs())
+        pump = asyncio.create_task(self._jobs.run())
         if params.carry is None and not await self._open(params.event):
             pump.cancel()
             return await c.finish()
@@ -125,9 +124,9 @@ class CommunityWorkerWorkflow(CaseWorkflow):
             return await c.finish()
         self._ready = False  # from here on, events wait for the next year's run
         while True:
-            await workflow.wait_condition(lambda: not self._jobs and not self._busy)
+            await workflow.wait_condition(lambda: self._jobs.idle)
             handed = await c.hand_over()
-            if not self._jobs and not self._busy:
+            if self._jobs.idle:
                 break
         carry = WorkerCarry(case=handed, worker=record.w.model_copy(deep=True), events=self._early)
         carry.worker.year += 1
@@ -240,7 +239,7 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         c, w = self._case, record.w
         if self._party_run is not None and not self._party_run.done():
             self._party_run.cancel()
-        await workflow.wait_condition(lambda: not self._jobs and not self._busy)
+        await workflow.wait_condition(lambda: self._jobs.idle)
         why = f"{left.label}离职"
         for task in c.open_tasks():
             task.cancel(actor, why)
@@ -418,15 +417,6 @@ class CommunityWorkerWorkflow(CaseWorkflow):
             task.answer({"tier": assessed.tier, "comment": assessed.comment}, actor)
         year, tier = assessed.year, assessed.tier
         self._jobs.append(lambda: record.apply_tier(year, tier, actor))
-
-    async def _run_jobs(self) -> None:
-        """Work a handler hands over (activities), one at a time, in the order it came."""
-        while True:
-            await workflow.wait_condition(lambda: bool(self._jobs))
-            self._busy = True
-            job = self._jobs.pop(0)
-            await job()
-            self._busy = False
 
 
 async def _change(change: WorkerChangeRequest) -> None:
