@@ -347,7 +347,7 @@ class Stack:
         return Phase(result, cases / seconds, cpu)
 
 
-async def _dev_server(workdir: Path) -> WorkflowEnvironment:
+async def embedded_dev_server(workdir: Path) -> WorkflowEnvironment:
     """The embedded stack's Temporal: the dev server on a SQLite file with its pragmas."""
     from runtime.devserver import installed_binary
     from settings import DEFAULT_SQLITE_PRAGMAS
@@ -393,7 +393,7 @@ async def _spawn(
 
 async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Phase]:
     """Start the stack's pieces, run the phases, stop everything in order."""
-    env = await _dev_server(workdir)
+    env = await embedded_dev_server(workdir)
     children: dict[str, asyncio.subprocess.Process] = {}
     try:
         database_file = workdir / "grassroots.db"

@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]  # the project's packages, when run as a script
 
 import httpx  # noqa: E402
+from events_api import embedded_dev_server  # noqa: E402
 from sqlite_pragmas import BenchCase, BenchCaseInput, ProceedInput, bench_step  # noqa: E402
 
 WARM_UP = 10
@@ -273,32 +272,6 @@ def _database(workdir: Path) -> str:
     return f"sqlite+aiosqlite:///{workdir / 'grassroots.db'}"
 
 
-async def _dev_server(workdir: Path) -> WorkflowEnvironment:
-    """The embedded stack's Temporal: the dev server on a SQLite file with its pragmas."""
-    from runtime.devserver import installed_binary
-    from settings import DEFAULT_SQLITE_PRAGMAS
-    from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
-
-    # The dev server prints a banner on fd 1; the figures alone go to stdout.
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        return await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=installed_binary("temporal"),
-            dev_server_database_filename=str(workdir / "temporal.db"),
-            dev_server_extra_args=[
-                arg for pragma in DEFAULT_SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)
-            ],
-            dev_server_log_level="error",
-            search_attributes=ALL_SEARCH_ATTRIBUTES,
-        )
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _free_port() -> int:
     for port in range(51300, 51400):
         with socket.socket() as probe:
@@ -324,7 +297,7 @@ async def _healthy(http: httpx.AsyncClient, child: asyncio.subprocess.Process) -
 async def measure(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Run], int]:
     """Start the stack, run warm-up, bare and P1 phases, stop everything in order."""
     token, units = await _prepare(workdir)
-    env = await _dev_server(workdir)
+    env = await embedded_dev_server(workdir)
     child: asyncio.subprocess.Process | None = None
     try:
         port, bare_queue = _free_port(), f"bare-{uuid.uuid4()}"
