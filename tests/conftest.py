@@ -1,4 +1,4 @@
-"""Shared fixtures: a session-wide time-skipping Temporal, a real dev server, fresh task queues."""
+"""Shared fixtures: a time-skipping Temporal per module, a real dev server, fresh task queues."""
 
 import os
 import uuid
@@ -15,9 +15,11 @@ from runtime.temporal import ensure_search_attributes
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The Java time-skipping test server: a year of a case runs in seconds."""
+    """The Java time-skipping test server: a year of a case runs in seconds. One per test module:
+    a task some test leaves unfinished stops the server skipping time, and that must not slow
+    every later module down until its calls time out."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=installed_binary("temporal-test-server"),
