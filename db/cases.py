@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, func, insert, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -251,18 +251,10 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
 async def add_timeline(
     session: AsyncSession, case_id: str, first_seq: int, entries: Sequence[TimelineEntry]
 ) -> int:
-    """Store entries numbered from ``first_seq`` on, skipping those already stored."""
-    if not entries:
-        return 0
-    last = first_seq + len(entries) - 1
-    query = select(TimelineEvent.seq).where(
-        TimelineEvent.case_id == case_id, TimelineEvent.seq.between(first_seq, last)
-    )
-    stored = set((await session.scalars(query)).all())
+    """Store entries numbered from ``first_seq`` on, skipping those already stored (a retried
+    step); returns how many were new."""
     rows = []
     for seq, entry in enumerate(entries, start=first_seq):
-        if seq in stored:
-            continue
         detail = dict(entry.detail)
         if entry.task_id is not None:
             detail.setdefault("task_id", entry.task_id)
@@ -280,10 +272,20 @@ async def add_timeline(
                 "trace": entry.trace,
             }
         )
-    if rows:
-        # The table, not the ORM entity: a plain executemany, without the ORM bulk-insert layer.
-        await session.execute(insert(cast(Table, TimelineEvent.__table__)), rows)
-    return len(rows)
+    written = 0
+    # One multi-row INSERT … ON CONFLICT DO NOTHING per chunk (no read of the stored numbers
+    # first); chunks keep a long step under the database's limit on bound parameters.
+    for start in range(0, len(rows), _TIMELINE_CHUNK):
+        chunk = rows[start : start + _TIMELINE_CHUNK]
+        statement = _insert(session, TimelineEvent.__table__).values(chunk)
+        result = await session.execute(
+            statement.on_conflict_do_nothing(index_elements=["case_id", "seq"])
+        )
+        written += max(cast(CursorResult[Any], result).rowcount, 0)
+    return written
+
+
+_TIMELINE_CHUNK = 500
 
 
 def audit(

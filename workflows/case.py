@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 from workflows.case_face import (
@@ -66,6 +66,11 @@ task after history recorded it (when the server cuts the task short, e.g. to ans
 on replay the case then reaches a later ``workflow.patched`` one task early, before history has
 shown it that patch's marker, takes the old branch and fails as non-deterministic for ever.
 Earlier cases decide each patch where they first reach it."""
+LEAN_CASE = "lean-case"
+"""Patch id: cases started since take the new path of every earlier case patch with this one
+marker (each marker also upserts ``TemporalChangeVersion``: seven of each per case before), upsert
+their search attributes once per projection step instead of at every change, and let the
+workflow task's other work settle before a projection step, so one step carries it all."""
 CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDULE, GRID_ATTRIBUTE)
 """The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
@@ -119,6 +124,8 @@ class CaseCore(CaseFace):
         self._moving = False
         self._reads = 0
         self._patches = (*CASE_PATCHES, *patches)
+        self._lean = False
+        self._pending_attributes: dict[str, SearchAttributeUpdate[Any]] = {}
 
     # --- Rules ----------------------------------------------------------------------------------
 
@@ -132,6 +139,9 @@ class CaseCore(CaseFace):
     def decide_patches(self) -> None:
         """Decide every patch of the case now, in its first workflow task (see PATCHES_FIRST); a
         run that continues a case calls this first too."""
+        if workflow.patched(LEAN_CASE):
+            self._lean = True  # every patch below taken, with this one marker
+            return
         if workflow.patched(PATCHES_FIRST):
             for patch in self._patches:
                 workflow.patched(patch)  # decided now, recorded in this first workflow task
@@ -140,7 +150,7 @@ class CaseCore(CaseFace):
         """Fetch the pinned rule version, note the opening, start projecting."""
         self.decide_patches()
         wanted = FetchRules(version=self._wanted_version or None)
-        if workflow.patched(LOCAL_STEPS):
+        if self.patched(LOCAL_STEPS):
             self._files = await workflow.execute_local_activity_method(
                 RulesActivities.fetch_rules,
                 wanted,
@@ -312,6 +322,7 @@ class CaseCore(CaseFace):
             on_change=self._task_changed,
             outbox=self._outbox,
             reading=self.reading,
+            patched=self.patched,
         )
         self._tasks[spec.task_id] = task
         self._runners.append(asyncio.create_task(task.run(opened_at=opened_at)))
@@ -323,7 +334,7 @@ class CaseCore(CaseFace):
     async def resolve_due(self, due: DueDate) -> datetime:
         """A rule's due date as a time, by the working-day calendar activity (recorded)."""
         shift = ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign)
-        if workflow.patched(LOCAL_STEPS):
+        if self.patched(LOCAL_STEPS):
             with self.reading():
                 shifted = await workflow.execute_local_activity_method(
                     CalendarActivities.shift,
@@ -458,6 +469,7 @@ class CaseWorkflow:
 
 __all__ = [
     "CASE_PATCHES",
+    "LEAN_CASE",
     "MOVE_ROLES",
     "PATCHES_FIRST",
     "RETRY",

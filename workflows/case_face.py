@@ -36,6 +36,7 @@ decided instead of one step per read; earlier ones project after every change.""
 GRID_ATTRIBUTE = "grid-search-attribute"
 """Patch id: cases placed in a grid since (P3) list it as the search attribute GrGrid."""
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+_SETTLE_ROUNDS = 4
 
 
 class CaseFace:
@@ -62,7 +63,9 @@ class CaseFace:
     _finishing: bool
     _pump: asyncio.Task[None] | None
     _attributes: dict[str, Any]
+    _pending_attributes: dict[str, SearchAttributeUpdate[Any]]
     _reads: int
+    _lean: bool
 
     @property
     def version(self) -> str:
@@ -101,22 +104,36 @@ class CaseFace:
             timeline=list(self.timeline),
         )
 
+    def patched(self, patch_id: str) -> bool:
+        """``workflow.patched``; a case that took the lean-case patch has taken them all."""
+        return self._lean or workflow.patched(patch_id)
+
     def publish(self) -> None:
         """Keep search attributes and the Web UI's current details in step with the case."""
         self._dirty = True
-        snapshot = self.snapshot()
+        open_tasks = self.open_tasks()
+        due_at = min((t.due_at for t in open_tasks if t.due_at is not None), default=None)
         updates: list[SearchAttributeUpdate[Any]] = []
         self._put(updates, sa.PROCESS, self.process)
         self._put(updates, sa.STATUS, self.status)
         self._put(updates, sa.COMMUNITY, self.community_id)
-        self._put(updates, sa.DUE_AT, snapshot.due_at)
+        self._put(updates, sa.DUE_AT, due_at)
         self._put(updates, sa.RULE_VERSION, self.version or None)
         grid = self.summary.get("grid_id")
-        if grid and workflow.patched(GRID_ATTRIBUTE):
+        if grid and self.patched(GRID_ATTRIBUTE):
             self._put(updates, sa.GRID, grid)
-        if updates:
+        if self._lean:
+            # Upserted with the next projection step: one upsert (one visibility write on the
+            # server) per step, carrying each attribute's last value.
+            self._pending_attributes.update((update.key.name, update) for update in updates)
+        elif updates:
             workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
+
+    def _flush_attributes(self) -> None:
+        if self._pending_attributes:
+            workflow.upsert_search_attributes(list(self._pending_attributes.values()))
+            self._pending_attributes.clear()
 
     def _put(
         self,
@@ -172,14 +189,34 @@ class CaseFace:
             or bool(self._notifications)
         )
 
+    def _progress(self) -> tuple[int, int, int, bool]:
+        return (len(self.timeline), len(self._events), len(self._notifications), self._dirty)
+
+    async def _settled(self) -> None:
+        """Let what woke in this workflow task with the projection run on first (an update's
+        handler and the step it releases, a timer and the escalation it fires), so that one
+        projection step carries them: wait rounds of the workflow's event loop until a round
+        changes nothing the projection writes (at most a few)."""
+        for _ in range(_SETTLE_ROUNDS):
+            self._dirty, before = False, self._progress()
+            await workflow.wait_condition(lambda: True)
+            changed = self._progress() != before
+            self._dirty = True
+            if not changed:
+                return
+
     async def _project_loop(self) -> None:
-        batched = workflow.patched(BATCHED_PROJECTION)
+        batched = self.patched(BATCHED_PROJECTION)
 
         def due() -> bool:
             return (self._pending() and not (batched and self._reads)) or self._finishing
 
         while True:
             await workflow.wait_condition(due)
+            if self._lean and not self._finishing:
+                await self._settled()
+                if not due():
+                    continue  # a read started meanwhile: project once it is done
             if not self._pending():
                 return
             first, self._projected, self._dirty = self._projected, len(self.timeline), False
@@ -192,7 +229,8 @@ class CaseFace:
                 events=events,
                 notifications=notifications,
             )
-            if workflow.patched(LOCAL_PROJECTION):
+            self._flush_attributes()
+            if self.patched(LOCAL_PROJECTION):
                 # On the worker that runs the case, inside its workflow task: no activity task
                 # round trip through the server and no extra workflow task per step. The write
                 # is idempotent, so a workflow task that is retried writes nothing twice.

@@ -40,9 +40,14 @@ class CaseDeadlineTask(DeadlineTask):
         on_change: Callable[[str, TaskStatus], None],
         outbox: Callable[[Notification], None],
         reading: Callable[[], AbstractContextManager[None]] = nullcontext,
+        patched: Callable[[str], bool] = workflow.patched,
     ) -> None:
         super().__init__(
-            spec, case_id, timeline, on_change=lambda s: on_change(s.spec.task_id, s.status)
+            spec,
+            case_id,
+            timeline,
+            on_change=lambda s: on_change(s.spec.task_id, s.status),
+            patched=patched,
         )
         self._owner_case = case_id
         self._outbox = outbox

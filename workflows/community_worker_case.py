@@ -37,6 +37,7 @@ class _ResumedTask(CaseDeadlineTask):
             case.timeline,
             on_change=case._task_changed,
             outbox=case._outbox,
+            patched=case.patched,
         )
         self._state = state.model_copy(deep=True)
 
@@ -135,6 +136,7 @@ class CarriedCase(CaseCore):
             first, self._projected, self._dirty = self._projected, len(self.timeline), False
             events, self._events = self._events, []
             notifications, self._notifications = self._notifications, []
+            self._flush_attributes()
             await workflow.execute_activity(
                 "project_case",
                 ProjectCaseInput(

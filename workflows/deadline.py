@@ -52,8 +52,10 @@ class DeadlineTask:
         state: DeadlineState | None = None,
         *,
         on_change: Callable[[DeadlineState], None] | None = None,
+        patched: Callable[[str], bool] = workflow.patched,
     ) -> None:
         self._case_id = case_id
+        self._patched = patched  # the host's answer to workflow.patched (a case may bundle them)
         self._timeline = timeline
         self._on_change = on_change  # e.g. the host's search attributes and current details
         # A saved state wins over ``spec``: after an extension its spec carries the new due time.
@@ -261,7 +263,7 @@ class DeadlineTask:
 
     async def _resolve(self, opened_at: datetime, spec: DeadlineSpec) -> Schedule:
         asked = ResolveScheduleInput(opened_at=opened_at, spec=spec)
-        if workflow.patched(LOCAL_SCHEDULE):
+        if self._patched(LOCAL_SCHEDULE):
             return await workflow.execute_local_activity_method(
                 CalendarActivities.resolve_schedule,
                 asked,

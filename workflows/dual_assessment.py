@@ -155,7 +155,7 @@ class DualAssessmentWorkflow(CaseWorkflow):
             as_of=workflow.now().astimezone(CHINA_TIME).date(),
             hints=opened.hints,
         )
-        if workflow.patched(LOCAL_FACTS):
+        if c.patched(LOCAL_FACTS):
             with c.reading():
                 found = await workflow.execute_local_activity_method(
                     RegistryActivities.subject_facts,

@@ -42,8 +42,11 @@ class _CarriedTask(CaseDeadlineTask):
         *,
         on_change: Callable[[str, TaskStatus], None],
         outbox: Callable[[Notification], None],
+        patched: Callable[[str], bool] = workflow.patched,
     ) -> None:
-        super().__init__(state.spec, case_id, timeline, on_change=on_change, outbox=outbox)
+        super().__init__(
+            state.spec, case_id, timeline, on_change=on_change, outbox=outbox, patched=patched
+        )
         self._state = state.model_copy(deep=True)
 
 
@@ -98,6 +101,7 @@ class LongCase(CaseCore):
                 self.timeline,
                 on_change=self._task_changed,
                 outbox=self._outbox,
+                patched=self.patched,
             )
             self._tasks[state.spec.task_id] = task
             self._runners.append(asyncio.create_task(task.run()))
@@ -158,6 +162,7 @@ class LongCase(CaseCore):
             events, self._events = self._events, []
             notifications, self._notifications = self._notifications, []
             self._in_flight = True
+            self._flush_attributes()
             try:
                 await workflow.execute_activity(
                     "project_case",

@@ -5,8 +5,11 @@ The files are ``histories/<WorkflowType>__<scenario>[-<suffix>].json``, written 
 the code path the history was recorded on (``PATHS``): ``-local`` histories are cases that
 started after CaseCore moved its projection, rule fetching and due-date shifting into local
 activities; ``-batched`` ones started after it also read registry facts and task schedules
-locally and projected once per run of reads. Those without a suffix are cases that started
-before, on the activity path, and must keep replaying too.
+locally and projected once per run of reads; ``-first`` ones decided all those patches in their
+first workflow task; ``-lean`` ones took them all with the single lean-case marker, upsert their
+search attributes once per projection step and project once the workflow task has settled.
+Those without a suffix are cases that started before, on the activity path, and must keep
+replaying too.
 """
 
 import json
@@ -25,6 +28,8 @@ CASE_CORE_TYPES = {"dual_assessment", "annual_inspection", "community_worker", "
 PATHS = {
     "local": {"local-case-steps"},
     "batched": {"local-case-steps", "local-task-schedule"},
+    "first": {"patches-first", "local-case-steps", "local-task-schedule"},
+    "lean": {"lean-case"},
 }
 SUFFIXED = [path for path in HISTORIES if "-" in path.stem.split("__", 1)[-1]]
 

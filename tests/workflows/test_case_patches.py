@@ -1,7 +1,8 @@
-"""A case decides all its patches in its first workflow task, so its history replays the same
-wherever the server cut its workflow tasks — in particular when a local activity's result
-reached the case one workflow task after history recorded it (the server cut the task short to
-answer a query), which left such a case failing its replay, and so stuck, for ever."""
+"""A case decides its patches in its first workflow task (now with one marker for them all), so
+its history replays the same wherever the server cut its workflow tasks — in particular when a
+local activity's result reached the case one workflow task after history recorded it (the server
+cut the task short to answer a query), which left such a case failing its replay, and so stuck,
+for ever."""
 
 import base64
 import json
@@ -27,8 +28,8 @@ from tests.workflows.case_support import (
     unique,
 )
 from tests.workflows.deadline_support import quiet_friday
-from workflows.case import CASE_PATCHES, PATCHES_FIRST
-from workflows.dual_assessment import LOCAL_FACTS, DualAssessmentWorkflow
+from workflows.case import LEAN_CASE
+from workflows.dual_assessment import DualAssessmentWorkflow
 
 _FIELDS = ("eventId", "scheduledEventId", "startedEventId", "workflowTaskCompletedEventId")
 
@@ -99,7 +100,8 @@ def split_after_first_local_activity(history: dict[str, Any]) -> dict[str, Any]:
 async def test_a_case_replays_when_a_local_result_reached_it_a_task_late(
     time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
 ) -> None:
-    """All patch markers precede the first local activity, and the split history replays."""
+    """The case's one patch marker precedes its first local activity, and the split history
+    replays."""
     friday = await quiet_friday(time_skipping_env)
     unit = unit_facts(unique("unit"))
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
@@ -118,7 +120,7 @@ async def test_a_case_replays_when_a_local_result_reached_it_a_task_late(
 
     events = history["events"]
     patches = [_patch_id(event) for event in _markers(history, "core_patch")]
-    assert set(patches) >= {PATCHES_FIRST, LOCAL_FACTS, *CASE_PATCHES}
+    assert patches == [LEAN_CASE]
     first_local = events.index(next(_markers(history, "core_local_activity")))
     last_patch = max(events.index(event) for event in _markers(history, "core_patch"))
     assert last_patch < first_local
