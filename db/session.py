@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from db import sqlite_inline
+
 # How long a SQLite writer waits for another's lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -27,7 +29,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # The inline driver waits for another process's lock asleep, not inside SQLite.
+        inline = sqlite_inline.is_inline(getattr(dbapi_connection, "driver_connection", None))
+        busy_ms = sqlite_inline.DRIVER_BUSY_TIMEOUT_MS if inline else SQLITE_BUSY_TIMEOUT_MS
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     finally:
         cursor.close()
 
@@ -53,6 +58,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if make_url(url).get_driver_name() == "aiosqlite":
+            options["module"] = sqlite_inline.dbapi()  # sqlite3 on the loop's thread
     else:
         options["pool_pre_ping"] = True
     options.update(kwargs)
