@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from models.deadline import DeadlineSpec, TimelineEntry
     from models.events import CaseStartInput, InboundEvent
     from models.notification import Notification
-    from rules.engine.cache import RuleFiles, rule_set_for
+    from rules.engine.cache import RuleFiles, rule_set_for, rule_set_of
     from rules.engine.dates import DueDate
     from rules.engine.evaluate import Decision
     from rules.engine.processes.run import CaseInputs, Process
@@ -68,9 +68,11 @@ shown it that patch's marker, takes the old branch and fails as non-deterministi
 Earlier cases decide each patch where they first reach it."""
 LEAN_CASE = "lean-case"
 """Patch id: cases started since take the new path of every earlier case patch with this one
-marker (each marker also upserts ``TemporalChangeVersion``: seven of each per case before), upsert
-their search attributes once per projection step instead of at every change, and let the
-workflow task's other work settle before a projection step, so one step carries it all."""
+marker (each marker also upserts ``TemporalChangeVersion``: seven of each per case before), take
+their pinned rules by the version their start names (no fetch, no copy of the rule files in
+history), upsert their search attributes once per projection step instead of at every change,
+and let the workflow task's other work settle before a projection step, so one step carries it
+all."""
 CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDULE, GRID_ATTRIBUTE)
 """The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
@@ -109,6 +111,7 @@ class CaseCore(CaseFace):
         self._labels = status_labels
         self._wanted_version = params.rule_version
         self._files: RuleFiles | None = None
+        self._pinned: str | None = None  # the version, when its files are not in history
         self._seen = {event.key}
         self._tasks: dict[str, CaseDeadlineTask] = {}
         self._runners: list[asyncio.Task[Any]] = []
@@ -132,9 +135,11 @@ class CaseCore(CaseFace):
     @property
     def rules(self) -> RuleSet:
         """The pinned rule set: the same bytes, and so the same decisions, on every replay."""
-        if self._files is None:
-            raise ApplicationError("the case has not loaded its rules", non_retryable=True)
-        return rule_set_for(self._files)
+        if self._files is not None:
+            return rule_set_for(self._files)
+        if self._pinned is not None:
+            return rule_set_of(self._pinned)
+        raise ApplicationError("the case has not loaded its rules", non_retryable=True)
 
     def decide_patches(self) -> None:
         """Decide every patch of the case now, in its first workflow task (see PATCHES_FIRST); a
@@ -150,7 +155,14 @@ class CaseCore(CaseFace):
         """Fetch the pinned rule version, note the opening, start projecting."""
         self.decide_patches()
         wanted = FetchRules(version=self._wanted_version or None)
-        if self.patched(LOCAL_STEPS):
+        if self._lean and wanted.version:
+            # The start names its version, whose files (content-addressed) this worker has
+            # loaded or reads from its version store: no fetch, and no copy of every rule file
+            # in each case's history. A worker that cannot load it fails this workflow task,
+            # which is retried until it can.
+            self._pinned = wanted.version
+            rule_set_of(wanted.version)
+        elif self.patched(LOCAL_STEPS):
             self._files = await workflow.execute_local_activity_method(
                 RulesActivities.fetch_rules,
                 wanted,
@@ -184,9 +196,9 @@ class CaseCore(CaseFace):
             raise ValueError("变更规则版本须写明操作人")
         if not request.reason.strip():
             raise ValueError("变更规则版本须说明理由")
-        if self._files is None or self._moving:
+        if not self.version or self._moving:
             raise ValueError("案件正在载入或变更规则，请稍后再试")
-        if request.version == self._files.version:
+        if request.version == self.version:
             raise ValueError(f"案件已在规则版本 {request.version} 下运行")
 
     async def move_rules(self, request: MoveRulesInput) -> MoveRulesResult:

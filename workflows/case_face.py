@@ -54,6 +54,7 @@ class CaseFace:
     timeline: list[TimelineEntry]
     _labels: dict[str, str]
     _files: RuleFiles | None
+    _pinned: str | None
     _tasks: dict[str, CaseDeadlineTask]
     _closed_at: dict[str, datetime]
     _events: list[OutboundEvent]
@@ -70,7 +71,9 @@ class CaseFace:
     @property
     def version(self) -> str:
         """The pinned rule version ('' until the rules are loaded)."""
-        return self._files.version if self._files is not None else ""
+        if self._files is not None:
+            return self._files.version
+        return self._pinned or ""
 
     def open_tasks(self) -> list[CaseDeadlineTask]:
         return [t for t in self._tasks.values() if t.status is TaskStatus.OPEN]

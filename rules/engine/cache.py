@@ -9,9 +9,11 @@ module passed through the workflow sandbox (``imports_passed_through``) so the c
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from rules.engine.errors import UnknownRuleVersion
 from rules.engine.loader import load_files
 from rules.engine.ruleset import RuleSet
 from rules.engine.versions import version_of
@@ -19,6 +21,8 @@ from rules.engine.versions import version_of
 _MAX_VERSIONS = 32
 _sets: OrderedDict[str, RuleSet] = OrderedDict()
 _lock = threading.Lock()
+Source = Callable[[str], Mapping[str, bytes]]
+_sources: list[Source] = []
 
 
 class RuleFiles(BaseModel):
@@ -48,6 +52,12 @@ def remember(rules: RuleSet) -> None:
             _sets.popitem(last=False)
 
 
+def clear() -> None:
+    """Forget every loaded version (tests: make the next lookups read their stores)."""
+    with _lock:
+        _sets.clear()
+
+
 def cached(version: str) -> RuleSet | None:
     """The rule set of ``version`` if this process has it."""
     with _lock:
@@ -68,3 +78,40 @@ def rule_set_for(files: RuleFiles) -> RuleSet:
     rules = load_files(content)
     remember(rules)
     return rules
+
+
+def add_source(load: Source) -> None:
+    """Let :func:`rule_set_of` read versions this process has not loaded through ``load`` (a
+    version store's synchronous read, raising UnknownRuleVersion for a version it lacks)."""
+    with _lock:
+        if load not in _sources:
+            _sources.append(load)
+
+
+def remove_source(load: Source) -> None:
+    with _lock:
+        if load in _sources:
+            _sources.remove(load)
+
+
+def rule_set_of(version: str) -> RuleSet:
+    """The rule set of ``version``: this process's copy, else read once from a registered
+    version store. A version is the hash of its files, so every store holds the same bytes for
+    it and a workflow may call this on replay: it decides the same whichever store answers."""
+    rules = cached(version)
+    if rules is not None:
+        return rules
+    with _lock:
+        sources = list(_sources)
+    for load in sources:
+        try:
+            content = dict(load(version))
+        except UnknownRuleVersion:
+            continue
+        return rule_set_for(
+            RuleFiles(version=version, files={n: c.decode("utf-8") for n, c in content.items()})
+        )
+    raise UnknownRuleVersion(
+        f"rule version {version} is not loaded in this process and no rule version store here "
+        "holds it (is the worker's rules/versions folder the one the API wrote to?)"
+    )

@@ -68,10 +68,16 @@ class RuleRegistry:
         await self.refresh()
         if self._active is None:
             await self._fall_back_to_store()
+        load_now = getattr(self.store, "load_now", None)
+        if load_now is not None:
+            cache.add_source(load_now)  # pinned versions readable by the workflows here
         if self._task is None:
             self._task = asyncio.create_task(self._poll(), name="rules-poll")
 
     async def stop(self) -> None:
+        load_now = getattr(self.store, "load_now", None)
+        if load_now is not None:
+            cache.remove_source(load_now)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -70,6 +70,11 @@ class FileRuleVersionStore:
     async def versions(self) -> list[StoredVersion]:
         return await asyncio.to_thread(self._list)
 
+    def load_now(self, version: str) -> dict[str, bytes]:
+        """:meth:`load` without leaving the thread (a few small files, read once per version
+        per process: see ``rules.engine.cache.rule_set_of``)."""
+        return self._load(version)
+
     def _save(self, version: str, files: dict[str, bytes]) -> bool:
         if version_of(files) != version:
             raise ValueError(f"files do not hash to version {version}")

@@ -17,11 +17,13 @@ error before any case runs.
 
 import argparse
 import asyncio
+import json
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -29,6 +31,8 @@ from temporalio.worker import Worker
 from models.deadline import DeadlineSpec, EscalationStep, Point, Reminder
 from models.duration import Duration
 from models.supervised_task import AnswerInput, ExtendInput, SupervisedTaskInput
+from rules.engine.cache import rule_set_of
+from rules.engine.versions import FileRuleVersionStore
 from runtime.devserver import installed_binary
 from runtime.temporal import ensure_search_attributes
 from tests.replay.case_scenarios import CASE_SCENARIOS, case_worker
@@ -42,6 +46,8 @@ from worker import WORKFLOWS, build_activities
 from workflows.supervised_task import SupervisedTaskWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+RULE_VERSIONS = HISTORIES / "rule-versions"
+"""The rule versions cases in the histories started under (a version store's layout)."""
 
 Scenario = Callable[[WorkflowEnvironment, str], Awaitable[str]]
 
@@ -119,6 +125,18 @@ async def _save(env: WorkflowEnvironment, name: str, workflow_id: str, suffix: s
     with path.open("x") as out:
         out.write(history.to_json())
     print(f"recorded {path}")
+    await _keep_rule_version(wf_type.input.payloads)
+
+
+async def _keep_rule_version(payloads: Sequence[Payload]) -> None:
+    """Store the rule version a case started under beside the histories: cases that take their
+    rules by version (not as files in history) replay against that store (test_replay)."""
+    started = json.loads(payloads[0].data) if payloads else {}
+    version = started.get("rule_version") if isinstance(started, dict) else None
+    if version:
+        rules = rule_set_of(version)
+        if await FileRuleVersionStore(RULE_VERSIONS).save(version, rules.files):
+            print(f"kept rule version {version} in {RULE_VERSIONS}")
 
 
 async def record(only: Sequence[str] = (), suffix: str = "") -> None:

@@ -13,6 +13,7 @@ replaying too.
 """
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from rules.engine import cache
+from rules.engine.versions import FileRuleVersionStore
+from tests.replay.record import RULE_VERSIONS
 from worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -32,6 +36,16 @@ PATHS = {
     "lean": {"lean-case"},
 }
 SUFFIXED = [path for path in HISTORIES if "-" in path.stem.split("__", 1)[-1]]
+
+
+@pytest.fixture(autouse=True)
+def recorded_rule_versions() -> Iterator[None]:
+    """The rule versions the recorded cases started under, as a worker's store offers them."""
+    load = FileRuleVersionStore(RULE_VERSIONS).load_now
+    cache.clear()  # read from the store, as a freshly started worker does
+    cache.add_source(load)
+    yield
+    cache.remove_source(load)
 
 
 def _suffix(path: Path) -> str:

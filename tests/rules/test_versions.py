@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from rules.engine import cache
 from rules.engine.errors import UnknownRuleVersion
 from rules.engine.versions import FileRuleVersionStore, version_of
 
@@ -41,3 +42,24 @@ async def test_file_store_refuses_mislabelled_content(
     store = FileRuleVersionStore(tmp_path)
     with pytest.raises(ValueError, match="do not hash to version"):
         await store.save("abcdefabcdef", default_files)
+
+
+async def test_a_pinned_version_is_read_from_a_registered_store_once(
+    tmp_path: Path, default_files: dict[str, bytes]
+) -> None:
+    """A case pinned by version alone gets that version's rules from a version store when its
+    worker has not loaded it (a restart, a replay); with no store holding it, it is refused."""
+    version = version_of(default_files)
+    store = FileRuleVersionStore(tmp_path / "versions")
+    await store.save(version, default_files)
+    cache.clear()
+    with pytest.raises(UnknownRuleVersion, match=f"rule version {version} is not loaded"):
+        cache.rule_set_of(version)
+    cache.add_source(store.load_now)
+    try:
+        rules = cache.rule_set_of(version)
+        assert rules.version == version
+        assert rules.files == default_files
+        assert cache.rule_set_of(version) is rules  # loaded once
+    finally:
+        cache.remove_source(store.load_now)
