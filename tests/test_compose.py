@@ -191,6 +191,24 @@ def test_worker_can_scale_out(services: dict[str, dict[str, Any]]) -> None:
     assert "expose" not in worker
 
 
+def test_the_api_and_the_workers_share_the_rule_versions(
+    services: dict[str, dict[str, Any]], compose_text: str
+) -> None:
+    """Every worker reads the rule versions the API activated (a case is pinned to one) from
+    the same named volume at the state folder, and the volume outlives the containers."""
+    env = {
+        line.split("=", 1)[0].split()[-1]: line.split("=", 1)[1]
+        for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()
+        if "GRASSROOTS_VAR_DIR=" in line
+    }
+    state = env["GRASSROOTS_VAR_DIR"].split()[0]
+    mounts = {name: services[name].get("volumes", []) for name in ("worker", "api")}
+    assert mounts["worker"] == mounts["api"]
+    named = [m.split(":")[0] for m in mounts["worker"] if m.split(":")[1] == state]
+    assert named, f"no volume at {state}"
+    assert named[0] in yaml.safe_load(compose_text)["volumes"]
+
+
 def test_dockerfile_runs_as_a_non_root_user() -> None:
     """A compromised worker or API process does not hold root in its container."""
     lines = [line.strip() for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()]
