@@ -5,9 +5,9 @@ import heapq
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -272,20 +272,17 @@ async def add_timeline(
                 "trace": entry.trace,
             }
         )
-    written = 0
-    # One multi-row INSERT … ON CONFLICT DO NOTHING per chunk (no read of the stored numbers
-    # first); chunks keep a long step under the database's limit on bound parameters.
-    for start in range(0, len(rows), _TIMELINE_CHUNK):
-        chunk = rows[start : start + _TIMELINE_CHUNK]
-        statement = _insert(session, TimelineEvent.__table__).values(chunk)
-        result = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["case_id", "seq"])
-        )
-        written += max(cast(CursorResult[Any], result).rowcount, 0)
-    return written
-
-
-_TIMELINE_CHUNK = 500
+    if not rows:
+        return 0
+    # INSERT … ON CONFLICT DO NOTHING RETURNING, no read of the stored numbers first; given as
+    # many parameter sets, SQLAlchemy sends it as batched multi-row statements it compiles once.
+    table = TimelineEvent.__table__
+    statement = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+        .returning(table.c.seq)
+    )
+    return len((await session.execute(statement, rows)).all())
 
 
 def audit(
