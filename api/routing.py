@@ -31,7 +31,7 @@ from api.cloudevents import as_cloudevent
 from api.problems import PROBLEM_JSON, FieldError, Problem, bad_request, unavailable
 from api.registry_events import Unroutable, apply_registry_change
 from db.base import utcnow
-from db.cases import add_dead_letter, audit, get_dead_letter, is_processed, record_processed
+from db.cases import add_dead_letter, get_dead_letter, is_processed, record_event
 from db.vocab import DeadLetterStatus
 from models.events import CaseStartInput, InboundEvent
 from models.processes import case_summary
@@ -245,12 +245,17 @@ class EventRouter:
         dead_letter_id: int | None,
     ) -> Outcome | None:
         """Commit the processed-event row with its audit entry; an Outcome if it was a repeat."""
-        record_processed(session, event.source, event.id, event.type, case_id)
-        detail = {"source": event.source, "id": event.id, "type": event.type}
-        audit(session, "event", actor, event.type, case_id=case_id, detail=detail)
-        if dead_letter_id is not None:
-            await _mark_replayed(session, dead_letter_id, actor)
         try:
+            await record_event(
+                session,
+                source=event.source,
+                event_id=event.id,
+                event_type=event.type,
+                case_id=case_id,
+                actor=actor,
+            )
+            if dead_letter_id is not None:
+                await _mark_replayed(session, dead_letter_id, actor)
             await session.commit()
         except IntegrityError:
             await session.rollback()

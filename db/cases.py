@@ -1,13 +1,14 @@
 """Case-store queries: the case projection, tasks, timeline and audit, processed events, dead
 letters and the outbox. Each receives a session and leaves commits to it."""
 
+import functools
 import heapq
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -58,6 +59,10 @@ TERMINAL_STATUSES: frozenset[str] = frozenset(
         "ended",
     }
 )
+
+_CASES = cast(Table, Case.__table__)
+_TASKS = cast(Table, Task.__table__)
+_TIMELINE = cast(Table, TimelineEvent.__table__)
 
 # ``communities`` arguments: None reaches every case, a collection only cases of those communities.
 Communities = Collection[str] | None
@@ -205,11 +210,55 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return on_dialect(table)
 
 
+_CASE_FIELDS = (
+    "process",
+    "status",
+    "community_id",
+    "subject_id",
+    "subject_label",
+    "rule_version",
+    "opened_at",
+    "due_at",
+    "card_level",
+    "summary",
+    "updated_at",
+)
+_TASK_FIELDS = (
+    "title",
+    "owner",
+    "community_id",
+    "status",
+    "level",
+    "opened_at",
+    "due_at",
+    "closed_at",
+)
+
+
+@functools.cache
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], fields: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET fields, built once per dialect and table: the
+    projection runs after every step of every case, and building the statement (its EXCLUDED
+    columns above all) cost more than the write."""
+    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
+    changed = {name: statement.excluded[name] for name in fields}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
+
+
+@functools.cache
+def _insert_new(dialect: str, table: Table, keys: tuple[str, ...], returning: str) -> Any:
+    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING one column, built once."""
+    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
+    return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[returning])
+
+
 async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
     """Insert or overwrite the case row and its tasks (by case and task id) from a snapshot."""
     # Plain INSERT … ON CONFLICT statements, not ORM objects: the projection runs after every
     # step of every case, and the ORM's load-compare-flush cost more than the writes themselves.
-    values: dict[str, Any] = {
+    dialect = session.get_bind().dialect.name
+    case = {
+        "case_id": snapshot.case_id,
         "process": snapshot.process,
         "status": snapshot.status,
         "community_id": snapshot.community_id,
@@ -222,8 +271,7 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
         "summary": snapshot.summary,
         "updated_at": utcnow(),
     }
-    case = _insert(session, Case.__table__).values(case_id=snapshot.case_id, **values)
-    await session.execute(case.on_conflict_do_update(index_elements=["case_id"], set_=values))
+    await session.execute(_upsert(dialect, _CASES, ("case_id",), _CASE_FIELDS), case)
     if not snapshot.tasks:
         return
     rows = [
@@ -241,11 +289,7 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
         }
         for item in snapshot.tasks
     ]
-    tasks = _insert(session, Task.__table__)
-    changed = {name: tasks.excluded[name] for name in rows[0] if name not in ("case_id", "task_id")}
-    await session.execute(
-        tasks.on_conflict_do_update(index_elements=["case_id", "task_id"], set_=changed), rows
-    )
+    await session.execute(_upsert(dialect, _TASKS, ("case_id", "task_id"), _TASK_FIELDS), rows)
 
 
 async def add_timeline(
@@ -276,12 +320,8 @@ async def add_timeline(
         return 0
     # INSERT … ON CONFLICT DO NOTHING RETURNING, no read of the stored numbers first; given as
     # many parameter sets, SQLAlchemy sends it as batched multi-row statements it compiles once.
-    table = TimelineEvent.__table__
-    statement = (
-        _insert(session, table)
-        .on_conflict_do_nothing(index_elements=["case_id", "seq"])
-        .returning(table.c.seq)
-    )
+    dialect = session.get_bind().dialect.name
+    statement = _insert_new(dialect, _TIMELINE, ("case_id", "seq"), "seq")
     return len((await session.execute(statement, rows)).all())
 
 
@@ -305,12 +345,17 @@ def audit(
 # --- Inbound events -----------------------------------------------------------------------------
 
 
+_PROCESSED = select(ProcessedEvent.id).where(
+    ProcessedEvent.source == bindparam("source"), ProcessedEvent.event_id == bindparam("event_id")
+)
+_RECORD_PROCESSED = insert(ProcessedEvent)
+_AUDIT = insert(TimelineEvent)
+
+
 async def is_processed(session: AsyncSession, source: str, event_id: str) -> bool:
     """Whether the event ``(source, event_id)`` was already applied."""
-    query = select(ProcessedEvent.id).where(
-        ProcessedEvent.source == source, ProcessedEvent.event_id == event_id
-    )
-    return (await session.scalar(query)) is not None
+    found = await session.scalar(_PROCESSED, {"source": source, "event_id": event_id})
+    return found is not None
 
 
 def record_processed(
@@ -318,6 +363,24 @@ def record_processed(
 ) -> None:
     """Remember that the event was applied, so a repeat applies nothing."""
     session.add(ProcessedEvent(source=source, event_id=event_id, type=event_type, case_id=case_id))
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    source: str,
+    event_id: str,
+    event_type: str,
+    case_id: str | None,
+    actor: str,
+) -> None:
+    """:func:`record_processed` and its :func:`audit` entry as two plain INSERTs, for the event
+    path (every inbound event); IntegrityError at once when the event was recorded already."""
+    processed = {"source": source, "event_id": event_id, "type": event_type, "case_id": case_id}
+    await session.execute(_RECORD_PROCESSED, processed)
+    detail = {"source": source, "id": event_id, "type": event_type}
+    entry = {"case_id": case_id, "kind": "event", "actor": actor, "summary": event_type}
+    await session.execute(_AUDIT, {**entry, "detail": detail, "at": utcnow(), "trace": None})
 
 
 async def add_dead_letter(
