@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     rules_dir: Path = Field(
         default=Path("rules"), description="The rule files administrators edit."
     )
+    rules_seed_dir: Path | None = Field(
+        default=None,
+        description="Copied to the rules folder when that does not exist yet (a container's "
+        "first start: the image's rules onto the shared volume).",
+    )
     rules_poll_seconds: float = Field(
         default=2.0, description="How often the rules folder is checked for edits."
     )

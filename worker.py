@@ -31,7 +31,7 @@ from activities.workforce import WorkforceActivities
 from db.cases import store_engine
 from db.session import session_factory
 from logconfig import configure_logging
-from rules.engine.registry import RuleRegistry
+from rules.engine.registry import RuleRegistry, seed_folder
 from rules.engine.versions import FileRuleVersionStore
 from runtime.temporal import connect
 from settings import Settings
@@ -205,6 +205,7 @@ async def worker_dependencies(
     """The rule registry (watching the rules folder) and the database the activities use; the
     engine is shared by everything in the process (one connection on SQLite)."""
     engine = store_engine(settings.effective_database_url)
+    seed_folder(settings.rules_dir, settings.rules_seed_dir)
     rules = RuleRegistry(
         settings.rules_dir,
         FileRuleVersionStore(settings.rule_versions_dir),

@@ -23,6 +23,7 @@ from api.ui import site as ui
 from db.cases import store_engine
 from db.session import session_factory
 from rules.engine import FileRuleVersionStore, RuleRegistry
+from rules.engine.registry import seed_folder
 from runtime.temporal import connect
 from settings import Settings
 
@@ -54,6 +55,8 @@ def create_app(
         )
         app.state.temporal = temporal
         database = engine or store_engine(settings.effective_database_url)
+        if rules is None:
+            seed_folder(settings.rules_dir, settings.rules_seed_dir)
         registry = rules or RuleRegistry(
             settings.rules_dir,
             FileRuleVersionStore(settings.rule_versions_dir),

@@ -209,6 +209,20 @@ def test_the_api_and_the_workers_share_the_rule_versions(
     assert named[0] in yaml.safe_load(compose_text)["volumes"]
 
 
+def test_the_rule_files_live_on_the_shared_volume_seeded_from_the_image(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """Administrators' rule edits (written by the API) reach every worker: the rules folder is
+    under the shared state folder, and its first content is the rules the image ships."""
+    dockerfile = DOCKERFILE.read_text(encoding="utf-8")
+    state = dockerfile.split("GRASSROOTS_VAR_DIR=", 1)[1].split()[0]
+    for name in ("worker", "api"):
+        environment = services[name]["environment"]
+        assert environment["GRASSROOTS_RULES_DIR"].startswith(state + "/")
+        assert environment["GRASSROOTS_RULES_SEED_DIR"] == "/app/rules"
+    assert "cp -r rules /app/" in dockerfile
+
+
 def test_dockerfile_runs_as_a_non_root_user() -> None:
     """A compromised worker or API process does not hold root in its container."""
     lines = [line.strip() for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()]

@@ -8,6 +8,9 @@ loudly and kept for the UI.
 
 import asyncio
 import contextlib
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +27,29 @@ from rules.engine.versions import RuleVersionStore, version_of
 log = structlog.get_logger(__name__)
 
 Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def seed_folder(folder: Path, seed: Path | None) -> bool:
+    """Copy ``seed`` (e.g. the rules an image ships) to ``folder`` if ``folder`` does not exist
+    yet: a deployment's first start on an empty shared volume. True if this call copied it.
+    Processes starting together may all try; each copies into a staging folder and renames it
+    into place, and every rename but the first fails and is dropped."""
+    if seed is None or folder.exists():
+        return False
+    if not seed.is_dir():
+        raise FileNotFoundError(f"rules seed folder {seed} does not exist")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        shutil.copytree(seed, staging, dirs_exist_ok=True)
+        os.rename(staging, folder)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not folder.exists():
+            raise
+        return False
+    log.info("rules_seeded", folder=str(folder), seed=str(seed))
+    return True
 
 
 class RuleRegistry:

@@ -10,7 +10,8 @@ from structlog.testing import capture_logs
 
 from rules.engine import cache
 from rules.engine.errors import RuleSetInvalid
-from rules.engine.registry import RuleRegistry
+from rules.engine.loader import read_folder
+from rules.engine.registry import RuleRegistry, seed_folder
 from rules.engine.versions import FileRuleVersionStore
 from tests.rules.helpers import RULES_DIR
 
@@ -114,3 +115,18 @@ async def test_start_without_any_valid_version_fails(folder: Path, tmp_path: Pat
     with capture_logs(), pytest.raises(RuleSetInvalid):
         await registry.start()
     await registry.stop()
+
+
+def test_a_missing_rules_folder_is_seeded_once_and_never_overwritten(tmp_path: Path) -> None:
+    """A deployment's first start copies the shipped rules to its rules folder; later starts
+    keep what administrators have made of it."""
+    live = tmp_path / "state" / "rule-files"
+    assert seed_folder(live, RULES_DIR) is True
+    assert read_folder(live) == read_folder(RULES_DIR)
+    (live / "shared.yaml").write_text("# edited\n", encoding="utf-8")
+    assert seed_folder(live, RULES_DIR) is False
+    assert (live / "shared.yaml").read_text(encoding="utf-8") == "# edited\n"
+    assert [p.name for p in live.parent.iterdir()] == ["rule-files"]  # no staging left behind
+    assert seed_folder(tmp_path / "other", None) is False
+    with pytest.raises(FileNotFoundError, match=r"rules seed folder .* does not exist"):
+        seed_folder(tmp_path / "other", tmp_path / "no-such-seed")
