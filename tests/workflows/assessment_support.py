@@ -3,8 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from models.case_actions import CaseView
+from temporalio.client import Client, WorkflowHandle
+
+from models.case_actions import CaseResult, CaseView
 from rules.engine.facts import SubjectFacts
+from tests.workflows.case_support import inbound, start_case
 
 OCCASION, PERIOD = "year_end_assessment", "2026"
 
@@ -66,3 +69,11 @@ def asked(v: CaseView) -> bool:
 
 def assessment_id(subject: SubjectFacts) -> str:
     return f"dual_assessment/{subject.id}/{OCCASION}/{PERIOD}"
+
+
+async def open_assessment(
+    client: Client, task_queue: str, version: str, subject: SubjectFacts, closes_at: datetime
+) -> WorkflowHandle[Any, CaseResult]:
+    """Start the subject's assessment case with its opening event, as the API does."""
+    opened = inbound("assessment.opened", opened_data(subject, closes_at))
+    return await start_case(client, task_queue, assessment_id(subject), opened, version)

@@ -15,15 +15,17 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from tests.workflows.assessment_support import asked, assessment_id, opened_data, unit_facts
+from tests.workflows.assessment_support import (
+    asked,
+    open_assessment,
+    unit_facts,
+)
 from tests.workflows.case_support import (
     DAY,
     FakeRegistry,
     case_worker,
     eventually,
-    inbound,
     rule_registry,
-    start_case,
     stop,
     unique,
 )
@@ -107,12 +109,8 @@ async def test_a_case_replays_when_a_local_result_reached_it_a_task_late(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[unit.id] = unit
     async with case_worker(client, task_queue, rules, registry):
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(unit),
-            inbound("assessment.opened", opened_data(unit, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, unit, friday + 7 * DAY
         )
         await eventually(handle, asked)
         await stop(handle)

@@ -19,6 +19,7 @@ from tests.workflows.assessment_support import (
     asked,
     assessment_id,
     cadre_facts,
+    open_assessment,
     opened_data,
     opinion_data,
     unit_facts,
@@ -56,13 +57,7 @@ async def test_unit_opinion_is_reminded_delivered_and_closed(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[unit.id] = unit
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(unit),
-            inbound("assessment.opened", opened_data(unit, closes_at)),
-            rules.active.version,
-        )
+        handle = await open_assessment(client, task_queue, rules.active.version, unit, closes_at)
         try:
             opened = await eventually(handle, asked)
             await sleep_until(time_skipping_env, friday - HOUR)
@@ -127,12 +122,8 @@ async def test_cadre_grade_the_evidence_rules_out_is_refused_with_the_reason(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[cadre.id] = cadre
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(cadre),
-            inbound("assessment.opened", opened_data(cadre, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, cadre, friday + 7 * DAY
         )
         try:
             opened = await eventually(handle, asked)
@@ -188,12 +179,8 @@ async def test_cadre_whose_commitment_was_graded_unqualified_cannot_be_excellent
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[cadre.id] = cadre
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(cadre),
-            inbound("assessment.opened", opened_data(cadre, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, cadre, friday + 7 * DAY
         )
         try:
             await eventually(handle, asked)
@@ -242,12 +229,8 @@ async def test_cadre_who_never_reported_in_is_judged_where_they_live(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[cadre.id] = cadre
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(cadre),
-            inbound("assessment.opened", opened_data(cadre, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, cadre, friday + 7 * DAY
         )
         try:
             opened = await eventually(handle, asked)
@@ -298,13 +281,7 @@ async def test_out_of_scope_subject_closes_at_once_with_the_reason(
     registry.subjects[subject.id] = subject
     closes_at = await time_skipping_env.get_current_time() + 30 * DAY
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(subject),
-            inbound("assessment.opened", opened_data(subject, closes_at)),
-            rules.active.version,
-        )
+        handle = await open_assessment(client, task_queue, rules.active.version, subject, closes_at)
         try:
             result = await finish(time_skipping_env, handle)
         finally:
@@ -330,12 +307,8 @@ async def test_no_community_found_waits_for_an_authorised_assignment(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[cadre.id] = cadre
     async with case_worker(client, task_queue, rules, registry):
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(cadre),
-            inbound("assessment.opened", opened_data(cadre, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, cadre, friday + 7 * DAY
         )
         try:
             waiting = await eventually(handle, lambda v: v.snapshot.status == "awaiting_assignment")
@@ -374,13 +347,7 @@ async def test_unanswered_opinion_holds_escalates_and_closes_only_on_override(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[unit.id] = unit
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(unit),
-            inbound("assessment.opened", opened_data(unit, closes_at)),
-            rules.active.version,
-        )
+        handle = await open_assessment(client, task_queue, rules.active.version, unit, closes_at)
         try:
             await eventually(handle, asked)
             await sleep_until(time_skipping_env, friday + HOUR)
@@ -450,12 +417,8 @@ async def test_close_without_opinion_rule_closes_the_case_flagged_at_due(
     )
     registry.subjects[unit.id] = unit
     async with case_worker(client, task_queue, rules, registry) as store:
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(unit),
-            inbound("assessment.opened", opened_data(unit, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, unit, friday + 7 * DAY
         )
         try:
             await eventually(handle, asked)

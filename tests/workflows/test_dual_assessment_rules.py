@@ -20,6 +20,7 @@ from tests.workflows.assessment_support import (
     asked,
     assessment_id,
     cadre_facts,
+    open_assessment,
     opened_data,
     opinion_data,
     unit_facts,
@@ -194,12 +195,8 @@ async def test_extension_moves_the_deadline_the_case_holds_at(
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[unit.id] = unit
     async with case_worker(client, task_queue, rules, registry):
-        handle = await start_case(
-            client,
-            task_queue,
-            assessment_id(unit),
-            inbound("assessment.opened", opened_data(unit, friday + 7 * DAY)),
-            rules.active.version,
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, unit, friday + 7 * DAY
         )
         try:
             await eventually(handle, asked)
