@@ -28,11 +28,10 @@ from rules.engine.simulate import compare_cases
 
 log = structlog.get_logger(__name__)
 
-PROCESS_LABELS = RULE_PROCESS_LABELS
 FILE_LABELS = {
     "shared.yaml": "公共设置（角色、等次、提醒、亮牌、日历）",
     "events.yaml": "事件路由",
-    **{f"{stem}.yaml": label for stem, label in PROCESS_LABELS.items()},
+    **{f"{stem}.yaml": label for stem, label in RULE_PROCESS_LABELS.items()},
 }
 KEEP_PINNED = (
     "运行中的案件继续使用启动时固定的规则版本，不受这次修改影响；只有新启动的案件使用新版本。"
@@ -112,8 +111,8 @@ def affected(changed: list[FileDiff]) -> list[str]:
     """Processes whose decisions may change: a process file's own, or all for shared files."""
     names = {d.file for d in changed}
     if names & {"shared.yaml", "events.yaml"}:
-        return list(PROCESS_LABELS)
-    return [p for p in PROCESS_LABELS if f"{p}.yaml" in names]
+        return list(RULE_PROCESS_LABELS)
+    return [p for p in RULE_PROCESS_LABELS if f"{p}.yaml" in names]
 
 
 async def impacts(svc: Services, draft: RuleSet, processes: list[str]) -> list[ProcessImpact]:
@@ -144,7 +143,7 @@ async def impacts(svc: Services, draft: RuleSet, processes: list[str]) -> list[P
         out.append(
             ProcessImpact(
                 process=process,
-                label=PROCESS_LABELS[process],
+                label=RULE_PROCESS_LABELS[process],
                 running=sum(by_version[process].values()),
                 by_version=by_version[process],
                 checked=sum(1 for t in tried if t is not None),

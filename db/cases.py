@@ -204,10 +204,9 @@ async def get_task(session: AsyncSession, case_id: str, task_id: str) -> Task | 
 # --- The projection a workflow writes -----------------------------------------------------------
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """An INSERT that can say ON CONFLICT, in the session's dialect (SQLite or PostgreSQL)."""
-    on_dialect = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    return on_dialect(table)
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    """An INSERT that can say ON CONFLICT, in the dialect's terms (SQLite or PostgreSQL)."""
+    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
 
 
 _CASE_FIELDS = (
@@ -240,7 +239,7 @@ def _upsert(dialect: str, table: Table, keys: tuple[str, ...], fields: tuple[str
     """INSERT … ON CONFLICT (keys) DO UPDATE SET fields, built once per dialect and table: the
     projection runs after every step of every case, and building the statement (its EXCLUDED
     columns above all) cost more than the write."""
-    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
+    statement = _dialect_insert(dialect, table)
     changed = {name: statement.excluded[name] for name in fields}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
 
@@ -248,7 +247,7 @@ def _upsert(dialect: str, table: Table, keys: tuple[str, ...], fields: tuple[str
 @functools.cache
 def _insert_new(dialect: str, table: Table, keys: tuple[str, ...], returning: str) -> Any:
     """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING one column, built once."""
-    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
+    statement = _dialect_insert(dialect, table)
     return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[returning])
 
 

@@ -54,17 +54,18 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
     options: dict[str, Any] = {"json_serializer": _json_dumps}
-    if is_sqlite(url):
-        database = make_url(url).database
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        if make_url(url).get_driver_name() == "aiosqlite":
+        if parsed.get_driver_name() == "aiosqlite":
             options["module"] = sqlite_inline.dbapi()  # sqlite3 on the loop's thread
     else:
         options["pool_pre_ping"] = True
     options.update(kwargs)
     engine = _create_async_engine(url, **options)
-    if is_sqlite(url):
+    if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine

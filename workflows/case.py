@@ -121,6 +121,7 @@ class CaseCore(CaseFace):
         self._sent: dict[str, int] = {}
         self._projected = 0
         self._dirty = True
+        self._published = 0  # publish() calls: a settling projection sees that one came in
         self._finishing = False
         self._pump: asyncio.Task[None] | None = None
         self._attributes: dict[str, Any] = {}

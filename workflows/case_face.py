@@ -61,6 +61,7 @@ class CaseFace:
     _notifications: list[Notification]
     _projected: int
     _dirty: bool
+    _published: int
     _finishing: bool
     _pump: asyncio.Task[None] | None
     _attributes: dict[str, Any]
@@ -78,10 +79,12 @@ class CaseFace:
     def open_tasks(self) -> list[CaseDeadlineTask]:
         return [t for t in self._tasks.values() if t.status is TaskStatus.OPEN]
 
+    def _next_due(self, open_tasks: list[CaseDeadlineTask]) -> datetime | None:
+        return min((t.due_at for t in open_tasks if t.due_at is not None), default=None)
+
     def snapshot(self) -> CaseSnapshot:
         now = workflow.now()
         open_tasks = self.open_tasks()
-        dues = [t.due_at for t in open_tasks if t.due_at is not None]
         return CaseSnapshot(
             case_id=self.case_id,
             process=self.process,
@@ -91,7 +94,7 @@ class CaseFace:
             subject_label=self.subject_label,
             rule_version=self.version or None,
             opened_at=self.opened_at,
-            due_at=min(dues, default=None),
+            due_at=self._next_due(open_tasks),
             level=worst_level(t.level for t in open_tasks),
             summary=dict(self.summary, title=self.title),
             tasks=[
@@ -114,13 +117,12 @@ class CaseFace:
     def publish(self) -> None:
         """Keep search attributes and the Web UI's current details in step with the case."""
         self._dirty = True
-        open_tasks = self.open_tasks()
-        due_at = min((t.due_at for t in open_tasks if t.due_at is not None), default=None)
+        self._published += 1
         updates: list[SearchAttributeUpdate[Any]] = []
         self._put(updates, sa.PROCESS, self.process)
         self._put(updates, sa.STATUS, self.status)
         self._put(updates, sa.COMMUNITY, self.community_id)
-        self._put(updates, sa.DUE_AT, due_at)
+        self._put(updates, sa.DUE_AT, self._next_due(self.open_tasks()))
         self._put(updates, sa.RULE_VERSION, self.version or None)
         grid = self.summary.get("grid_id")
         if grid and self.patched(GRID_ATTRIBUTE):
@@ -192,8 +194,8 @@ class CaseFace:
             or bool(self._notifications)
         )
 
-    def _progress(self) -> tuple[int, int, int, bool]:
-        return (len(self.timeline), len(self._events), len(self._notifications), self._dirty)
+    def _progress(self) -> tuple[int, int, int, int]:
+        return (len(self.timeline), len(self._events), len(self._notifications), self._published)
 
     async def _settled(self) -> None:
         """Let what woke in this workflow task with the projection run on first (an update's
@@ -201,11 +203,9 @@ class CaseFace:
         projection step carries them: wait rounds of the workflow's event loop until a round
         changes nothing the projection writes (at most a few)."""
         for _ in range(_SETTLE_ROUNDS):
-            self._dirty, before = False, self._progress()
+            before = self._progress()
             await workflow.wait_condition(lambda: True)
-            changed = self._progress() != before
-            self._dirty = True
-            if not changed:
+            if self._progress() == before:
                 return
 
     async def _project_loop(self) -> None:

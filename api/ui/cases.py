@@ -15,6 +15,7 @@ from api.ui.render import PageNotFound, PagePerson, render
 from db.base import utcnow
 from db.case_tables import Case, TimelineEvent
 from db.cases import TERMINAL_STATUSES, CaseFilter, case_tasks, case_timeline, get_case, list_cases
+from models.processes import PROCESS_LABELS
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -104,7 +105,7 @@ async def case_list(
         pages=max(1, -(-found.total // PAGE_SIZE)),
         filters=filters,
         query=urlencode(kept),
-        processes=labels.PROCESSES,
+        processes=PROCESS_LABELS,
         statuses=labels.all_statuses(),
         communities=reach,
     )

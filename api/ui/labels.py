@@ -14,8 +14,6 @@ from models.dual_assessment import ASSESSMENT_STATUS_LABELS
 from models.floating_member import MEMBER_STATUS_LABELS
 from models.processes import PROCESS_LABELS
 
-PROCESSES: dict[str, str] = PROCESS_LABELS
-
 # Statuses per process (the same id can read differently in two processes).
 STATUSES_BY_PROCESS: dict[str, Mapping[str, str]] = {
     "dual_assessment": ASSESSMENT_STATUS_LABELS,
@@ -106,7 +104,7 @@ CHINA = timezone(timedelta(hours=8))
 
 
 def process(value: str | None) -> str:
-    return PROCESSES.get(value or "", value or "—")
+    return PROCESS_LABELS.get(value or "", value or "—")
 
 
 def status(value: str | None, process_id: str | None = None) -> str:

@@ -70,11 +70,12 @@ def cached(version: str) -> RuleSet | None:
 def rule_set_for(files: RuleFiles) -> RuleSet:
     """The rule set these files make, loaded once per version. Pure: safe in workflow code."""
     rules = cached(files.version)
-    if rules is not None:
-        return rules
-    content = files.as_bytes()
-    if version_of(content) != files.version:
-        raise ValueError(f"rule files do not hash to version {files.version}")
+    return rules if rules is not None else _load(files.version, files.as_bytes())
+
+
+def _load(version: str, content: Mapping[str, bytes]) -> RuleSet:
+    if version_of(content) != version:
+        raise ValueError(f"rule files do not hash to version {version}")
     rules = load_files(content)
     remember(rules)
     return rules
@@ -105,12 +106,10 @@ def rule_set_of(version: str) -> RuleSet:
         sources = list(_sources)
     for load in sources:
         try:
-            content = dict(load(version))
+            content = load(version)
         except UnknownRuleVersion:
             continue
-        return rule_set_for(
-            RuleFiles(version=version, files={n: c.decode("utf-8") for n, c in content.items()})
-        )
+        return _load(version, content)
     raise UnknownRuleVersion(
         f"rule version {version} is not loaded in this process and no rule version store here "
         "holds it (is the worker's rules/versions folder the one the API wrote to?)"
