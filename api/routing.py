@@ -33,7 +33,7 @@ from api.registry_events import Unroutable, apply_registry_change
 from db.base import utcnow
 from db.cases import add_dead_letter, get_dead_letter, is_processed, record_event
 from db.vocab import DeadLetterStatus
-from models.events import CaseStartInput, InboundEvent
+from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 from models.processes import case_summary
 from rules.engine import RuleRegistry
 from rules.engine.schema.events import RegistryRoute, SignalRoute, StartRoute, UpdateRoute
@@ -163,7 +163,7 @@ class EventRouter:
         try:
             await self.temporal.start_workflow(
                 process,
-                CaseStartInput(event=event, rule_version=version),
+                CaseStartInput(event=event, rule_version=version, engine=CASE_ENGINE),
                 id=case_id,
                 task_queue=self.task_queue,
                 id_reuse_policy=(

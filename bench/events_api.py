@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     import httpx
 
     from models.case import CaseSnapshot, ProjectCaseInput, ProjectCaseResult
-    from models.events import CaseStartInput, InboundEvent
+    from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 
 PROCESS = "community_worker"
 ROUTE = """
@@ -200,7 +200,7 @@ async def _signal_with_start(client: Client, task_queue: str, worker_id: str) ->
     event = InboundEvent(id=body["id"], source=body["source"], type=body["type"], data=body["data"])
     await client.start_workflow(
         PROCESS,
-        CaseStartInput(event=event, rule_version="bench"),
+        CaseStartInput(event=event, rule_version="bench", engine=CASE_ENGINE),
         id=f"{PROCESS}/{worker_id}",
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

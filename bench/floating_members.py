@@ -58,7 +58,7 @@ if not workflow.unsafe.in_sandbox():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 with workflow.unsafe.imports_passed_through():
     from models.case import ProjectCaseInput, ProjectCaseResult
-    from models.events import CaseStartInput, InboundEvent
+    from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
     from models.floating_member import (
         CandidatesInput,
         CandidatesResult,
@@ -502,7 +502,7 @@ async def phase_p3(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         )
         await env.client.start_workflow(
             "floating_member",
-            CaseStartInput(event=event, rule_version=version),
+            CaseStartInput(event=event, rule_version=version, engine=CASE_ENGINE),
             id=f"floating_member/{member_id}",
             task_queue=worker.task_queue,
         )

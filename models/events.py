@@ -22,8 +22,20 @@ class InboundEvent(BaseModel):
         return f"{self.source}#{self.id}"
 
 
+CASE_ENGINE = 1
+"""The case-engine revision this code starts cases under (``CaseStartInput.engine``); what each
+revision means is in ``workflows.case``."""
+
+
 class CaseStartInput(BaseModel):
-    """What every process workflow starts with: the event that opened it and the rule version."""
+    """What every process workflow starts with: the event that opened it, the rule version and
+    the case-engine revision of the code that started it."""
 
     event: InboundEvent
     rule_version: str
+    engine: int = Field(
+        0,
+        ge=0,
+        description="Case-engine revision the case started under; 0 for starts from before it "
+        "was recorded, whose path the patch markers in their history decide.",
+    )

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
         MoveRulesResult,
     )
     from models.deadline import DeadlineSpec, TimelineEntry
-    from models.events import CaseStartInput, InboundEvent
+    from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
     from models.notification import Notification
     from rules.engine.cache import RuleFiles, rule_set_for, rule_set_of
     from rules.engine.dates import DueDate
@@ -73,6 +73,14 @@ their pinned rules by the version their start names (no fetch, no copy of the ru
 history), upsert their search attributes once per projection step instead of at every change,
 and let the workflow task's other work settle before a projection step, so one step carries it
 all."""
+LEAN_ENGINE = 1
+"""Case-engine revision (``CaseStartInput.engine``) from which a case takes the lean-case path
+without recording its marker. The start input is in history, so a replay takes the same path
+as the first run; a marker costs a history event and an upsert of ``TemporalChangeVersion`` (a
+visibility write) per case. A case whose start names a later revision than this code knows
+fails its workflow task, which Temporal retries until a worker of that revision takes it: an
+older worker never runs a newer case's path. Cases started before the field (revision 0) keep
+deciding by patch markers."""
 CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDULE, GRID_ATTRIBUTE)
 """The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
@@ -110,6 +118,7 @@ class CaseCore(CaseFace):
         self.timeline: list[TimelineEntry] = []
         self._labels = status_labels
         self._wanted_version = params.rule_version
+        self.engine = params.engine
         self._files: RuleFiles | None = None
         self._pinned: str | None = None  # the version, when its files are not in history
         self._seen = {event.key}
@@ -145,6 +154,15 @@ class CaseCore(CaseFace):
     def decide_patches(self) -> None:
         """Decide every patch of the case now, in its first workflow task (see PATCHES_FIRST); a
         run that continues a case calls this first too."""
+        if self.engine > CASE_ENGINE:
+            # Not an ApplicationError: the workflow task fails and is retried, the case waits.
+            raise RuntimeError(
+                f"case {self.case_id} started under case-engine revision {self.engine}; this "
+                f"worker knows revisions up to {CASE_ENGINE}: deploy the newer worker"
+            )
+        if self.engine >= LEAN_ENGINE:
+            self._lean = True  # every patch below taken, as the start input says
+            return
         if workflow.patched(LEAN_CASE):
             self._lean = True  # every patch below taken, with this one marker
             return
@@ -483,6 +501,7 @@ class CaseWorkflow:
 __all__ = [
     "CASE_PATCHES",
     "LEAN_CASE",
+    "LEAN_ENGINE",
     "MOVE_ROLES",
     "PATCHES_FIRST",
     "RETRY",

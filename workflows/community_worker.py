@@ -131,7 +131,9 @@ class CommunityWorkerWorkflow(CaseWorkflow):
         carry = WorkerCarry(case=handed, worker=record.w.model_copy(deep=True), events=self._early)
         carry.worker.year += 1
         workflow.continue_as_new(
-            CommunityWorkerInput(event=params.event, rule_version=c.version, carry=carry)
+            CommunityWorkerInput(
+                event=params.event, rule_version=c.version, engine=c.engine, carry=carry
+            )
         )
 
     @property

@@ -139,7 +139,9 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
         self._s.cycles += 1
         carry = FloatingCarry(case=c.carry(), state=self._s, pending=list(self._inbox))
         workflow.continue_as_new(
-            FloatingMemberInput(event=c.start_event, rule_version=c.version, carried=carry)
+            FloatingMemberInput(
+                event=c.start_event, rule_version=c.version, engine=c.engine, carried=carry
+            )
         )
 
     def _history_full(self) -> bool:

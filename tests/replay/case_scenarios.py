@@ -30,7 +30,7 @@ from db.session import create_engine, session_factory
 from db.tables import METADATA
 from models.case import ProjectCaseInput, ProjectCaseResult
 from models.case_actions import CaseResult, MoveRulesInput, OverrideInput
-from models.events import CaseStartInput, InboundEvent
+from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 from rules.engine.registry import RuleRegistry
 from rules.engine.versions import FileRuleVersionStore
 from workflows.annual_inspection import AnnualInspectionWorkflow
@@ -112,7 +112,7 @@ async def _start(
 ) -> WorkflowHandle[Any, CaseResult]:
     return await env.client.start_workflow(
         case_id.split("/", 1)[0],
-        CaseStartInput(event=event, rule_version=version),
+        CaseStartInput(event=event, rule_version=version, engine=CASE_ENGINE),
         id=case_id,
         task_queue=task_queue,
         result_type=CaseResult,

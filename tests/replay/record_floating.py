@@ -27,7 +27,7 @@ from db.session import create_engine, session_factory
 from db.tables import METADATA
 from models.case import ProjectCaseInput, ProjectCaseResult
 from models.case_actions import CaseResult
-from models.events import CaseStartInput, InboundEvent
+from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 from models.floating_member import OriginReplyInput
 from rules.engine.registry import RuleRegistry
 from rules.engine.versions import FileRuleVersionStore
@@ -116,7 +116,7 @@ async def _register(
     )
     return await env.client.start_workflow(
         "floating_member",
-        CaseStartInput(event=event, rule_version=version),
+        CaseStartInput(event=event, rule_version=version, engine=CASE_ENGINE),
         id=f"floating_member/{member_id}",
         task_queue=task_queue,
         result_type=CaseResult,

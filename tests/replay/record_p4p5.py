@@ -27,7 +27,7 @@ from db.session import create_engine, session_factory
 from db.tables import METADATA
 from models.case import ProjectCaseInput, ProjectCaseResult
 from models.case_actions import CaseResult
-from models.events import CaseStartInput, InboundEvent
+from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 from rules.engine.registry import RuleRegistry
 from rules.engine.versions import FileRuleVersionStore
 from workflows.commitment import CommitmentWorkflow
@@ -92,7 +92,7 @@ async def _start(
 ) -> WorkflowHandle[Any, CaseResult]:
     return await env.client.start_workflow(
         case_id.split("/", 1)[0],
-        CaseStartInput(event=event, rule_version=""),
+        CaseStartInput(event=event, rule_version="", engine=CASE_ENGINE),
         id=case_id,
         task_queue=task_queue,
         result_type=CaseResult,

@@ -7,9 +7,10 @@ started after CaseCore moved its projection, rule fetching and due-date shifting
 activities; ``-batched`` ones started after it also read registry facts and task schedules
 locally and projected once per run of reads; ``-first`` ones decided all those patches in their
 first workflow task; ``-lean`` ones took them all with the single lean-case marker, upsert their
-search attributes once per projection step and project once the workflow task has settled.
-Those without a suffix are cases that started before, on the activity path, and must keep
-replaying too.
+search attributes once per projection step and project once the workflow task has settled;
+``-engine1`` ones took the same path because their start input names case-engine revision 1,
+with no marker at all. Those without a suffix are cases that started before, on the activity
+path, and must keep replaying too.
 """
 
 import json
@@ -34,7 +35,10 @@ PATHS = {
     "batched": {"local-case-steps", "local-task-schedule"},
     "first": {"patches-first", "local-case-steps", "local-task-schedule"},
     "lean": {"lean-case"},
+    "engine1": set(),
 }
+# Per suffix, the case-engine revision its cases started under (``CaseStartInput.engine``).
+ENGINES = {"engine1": 1}
 SUFFIXED = [path for path in HISTORIES if "-" in path.stem.split("__", 1)[-1]]
 
 
@@ -50,6 +54,12 @@ def recorded_rule_versions() -> Iterator[None]:
 
 def _suffix(path: Path) -> str:
     return path.stem.split("__", 1)[-1].partition("-")[2]
+
+
+def _engine(history: WorkflowHistory) -> int:
+    """The case-engine revision the case's start input names (0 when it names none)."""
+    started = history.events[0].workflow_execution_started_event_attributes
+    return int(json.loads(started.input.payloads[0].data).get("engine", 0))
 
 
 def _markers(history: WorkflowHistory) -> tuple[list[str], set[str]]:
@@ -91,8 +101,11 @@ def test_every_case_core_process_has_a_history_of_each_path(suffix: str) -> None
 @pytest.mark.parametrize("path", SUFFIXED, ids=[p.stem for p in SUFFIXED])
 def test_suffixed_history_took_its_path(path: Path) -> None:
     """A history named for a local-activity path really ran its case steps as local
-    activities behind that path's patches, so replaying it checks that path, not an older one."""
-    names, patches = _markers(WorkflowHistory.from_json(path.stem, path.read_text()))
+    activities behind that path's patches or engine revision, so replaying it checks that path,
+    not an older one."""
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    names, patches = _markers(history)
     assert _suffix(path) in PATHS, f"declare the patches of -{_suffix(path)} in PATHS"
     assert PATHS[_suffix(path)] <= patches
+    assert _engine(history) == ENGINES.get(_suffix(path), 0)
     assert "core_local_activity" in names

@@ -6,6 +6,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from models.case_actions import CaseResult, CaseView
+from models.events import CASE_ENGINE
 from rules.engine.facts import SubjectFacts
 from tests.workflows.case_support import inbound, start_case
 
@@ -72,8 +73,14 @@ def assessment_id(subject: SubjectFacts) -> str:
 
 
 async def open_assessment(
-    client: Client, task_queue: str, version: str, subject: SubjectFacts, closes_at: datetime
+    client: Client,
+    task_queue: str,
+    version: str,
+    subject: SubjectFacts,
+    closes_at: datetime,
+    engine: int = CASE_ENGINE,
 ) -> WorkflowHandle[Any, CaseResult]:
     """Start the subject's assessment case with its opening event, as the API does."""
     opened = inbound("assessment.opened", opened_data(subject, closes_at))
-    return await start_case(client, task_queue, assessment_id(subject), opened, version)
+    case_id = assessment_id(subject)
+    return await start_case(client, task_queue, case_id, opened, version, engine)

@@ -26,7 +26,7 @@ from models.case import CaseSnapshot, OutboundEvent, ProjectCaseInput, ProjectCa
 from models.case_actions import CaseResult, CaseView
 from models.deadline import TimelineEntry
 from models.dual_assessment import SubjectFactsInput, SubjectFactsResult
-from models.events import CaseStartInput, InboundEvent
+from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 from models.notification import Notification
 from rules.engine.facts import OrgFacts, SubjectFacts
 from rules.engine.registry import RuleRegistry
@@ -159,13 +159,19 @@ def unique(prefix: str) -> str:
 
 
 async def start_case(
-    client: Client, task_queue: str, case_id: str, event: InboundEvent, version: str
+    client: Client,
+    task_queue: str,
+    case_id: str,
+    event: InboundEvent,
+    version: str,
+    engine: int = CASE_ENGINE,
 ) -> WorkflowHandle[Any, CaseResult]:
-    """Start a case the way the API does: signal-with-start, the event also sent as ``event``."""
+    """Start a case the way the API does: signal-with-start, the event also sent as ``event``,
+    under the case-engine revision of today's code unless ``engine`` names another."""
     workflow_type = case_id.split("/", 1)[0]
     return await client.start_workflow(
         workflow_type,
-        CaseStartInput(event=event, rule_version=version),
+        CaseStartInput(event=event, rule_version=version, engine=engine),
         id=case_id,
         task_queue=task_queue,
         result_type=CaseResult,

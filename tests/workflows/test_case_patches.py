@@ -4,6 +4,7 @@ local activity's result reached the case one workflow task after history recorde
 cut the task short to answer a query), which left such a case failing its replay, and so stuck,
 for ever."""
 
+import asyncio
 import base64
 import json
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from models.events import CASE_ENGINE
 from tests.workflows.assessment_support import (
     asked,
     open_assessment,
@@ -99,33 +101,106 @@ def split_after_first_local_activity(history: dict[str, Any]) -> dict[str, Any]:
     return {"events": [*events[:index], scheduled, started, completed, *events[index:]]}
 
 
-async def test_a_case_replays_when_a_local_result_reached_it_a_task_late(
-    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
-) -> None:
-    """The case's one patch marker precedes its first local activity, and the split history
-    replays."""
-    friday = await quiet_friday(time_skipping_env)
+async def _recorded_case(
+    env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path, engine: int
+) -> tuple[str, dict[str, Any]]:
+    """An assessment started under case-engine revision ``engine``, run until it asks for the
+    opinion; its id and history."""
+    friday = await quiet_friday(env)
     unit = unit_facts(unique("unit"))
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[unit.id] = unit
     async with case_worker(client, task_queue, rules, registry):
         handle = await open_assessment(
-            client, task_queue, rules.active.version, unit, friday + 7 * DAY
+            client, task_queue, rules.active.version, unit, friday + 7 * DAY, engine=engine
         )
         await eventually(handle, asked)
         await stop(handle)
-        history = json.loads((await handle.fetch_history()).to_json())
+        return handle.id, json.loads((await handle.fetch_history()).to_json())
 
-    events = history["events"]
-    patches = [_patch_id(event) for event in _markers(history, "core_patch")]
-    assert patches == [LEAN_CASE]
-    first_local = events.index(next(_markers(history, "core_local_activity")))
-    last_patch = max(events.index(event) for event in _markers(history, "core_patch"))
-    assert last_patch < first_local
 
+async def _replays_split(workflow_id: str, history: dict[str, Any]) -> None:
     split = split_after_first_local_activity(history)
     replayer = Replayer(workflows=[DualAssessmentWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(
-        WorkflowHistory.from_json(handle.id, split), raise_on_replay_failure=False
+        WorkflowHistory.from_json(workflow_id, split), raise_on_replay_failure=False
     )
     assert result.replay_failure is None, str(result.replay_failure)
+
+
+def _upserted(history: dict[str, Any]) -> set[str]:
+    """The search attributes the case upserted, over its whole history."""
+    names: set[str] = set()
+    for event in history["events"]:
+        attributes = event.get("upsertWorkflowSearchAttributesEventAttributes")
+        if attributes:
+            names |= set(attributes["searchAttributes"]["indexedFields"])
+    return names
+
+
+async def test_a_case_started_before_engine_revisions_takes_one_marker_and_replays_split(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """A start without an engine revision (as before it was recorded) decides by patch markers:
+    the case's one marker precedes its first local activity, and the split history replays."""
+    workflow_id, history = await _recorded_case(
+        time_skipping_env, client, task_queue, tmp_path, engine=0
+    )
+    events = history["events"]
+    patches = [_patch_id(event) for event in _markers(history, "core_patch")]
+    assert patches == [LEAN_CASE]
+    assert "TemporalChangeVersion" in _upserted(history)
+    first_local = events.index(next(_markers(history, "core_local_activity")))
+    last_patch = max(events.index(event) for event in _markers(history, "core_patch"))
+    assert last_patch < first_local
+    await _replays_split(workflow_id, history)
+
+
+async def test_a_case_started_under_todays_engine_revision_records_no_marker(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """The API starts cases under today's engine revision: the case takes the lean path with no
+    patch marker and no ``TemporalChangeVersion`` upsert (a visibility write fewer per case),
+    keeps its own search attributes current, and its history replays, split or not."""
+    workflow_id, history = await _recorded_case(
+        time_skipping_env, client, task_queue, tmp_path, engine=CASE_ENGINE
+    )
+    assert list(_markers(history, "core_patch")) == []
+    assert _upserted(history) >= {"GrStatus", "GrCommunity", "GrDueAt"}
+    assert "TemporalChangeVersion" not in _upserted(history)
+    replayer = Replayer(workflows=[DualAssessmentWorkflow], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, json.dumps(history)))
+    await _replays_split(workflow_id, history)
+
+
+async def test_a_case_from_a_newer_engine_revision_waits_for_a_worker_that_knows_it(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """A worker that meets a case started under a later revision than its own fails the case's
+    workflow task, saying so, and runs none of it: Temporal retries the task until a newer
+    worker takes it, so an older worker never runs a newer case's path."""
+    unit = unit_facts(unique("unit"))
+    registry, rules = FakeRegistry(), await rule_registry(tmp_path)
+    registry.subjects[unit.id] = unit
+    closes_at = await quiet_friday(time_skipping_env) + 7 * DAY
+    async with case_worker(client, task_queue, rules, registry):
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, unit, closes_at, engine=CASE_ENGINE + 1
+        )
+        failure = ""
+        for _ in range(100):
+            history = json.loads((await handle.fetch_history()).to_json())
+            failed = [
+                event["workflowTaskFailedEventAttributes"]
+                for event in history["events"]
+                if "workflowTaskFailedEventAttributes" in event
+            ]
+            if failed:
+                failure = failed[0]["failure"]["message"]
+                break
+            await asyncio.sleep(0.1)
+        await handle.terminate("test over")
+    assert f"case-engine revision {CASE_ENGINE + 1}" in failure
+    assert f"knows revisions up to {CASE_ENGINE}" in failure
+    kinds = {event["eventType"] for event in history["events"]}
+    assert "EVENT_TYPE_MARKER_RECORDED" not in kinds  # nothing of the case ran
