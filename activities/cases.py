@@ -107,9 +107,10 @@ class CaseActivities:
     async def _project(self, params: ProjectCaseInput) -> ProjectCaseResult:
         case_id = params.snapshot.case_id
         async with self._sessions() as session:
-            await upsert_case(session, params.snapshot)
-            timeline = await add_timeline(session, case_id, params.first_seq, params.timeline)
-            outbox = await add_outbox(session, outbox_messages(params))
+            connection = await session.connection()
+            await upsert_case(connection, params.snapshot)
+            timeline = await add_timeline(connection, case_id, params.first_seq, params.timeline)
+            outbox = await add_outbox(connection, outbox_messages(params))
             await session.commit()
         log.debug("case_projected", case_id=case_id, timeline=timeline, outbox=outbox)
         return ProjectCaseResult(timeline_written=timeline, outbox_written=outbox)

@@ -99,7 +99,7 @@ class EventRouter:
     ) -> Outcome:
         """Apply one valid event; a replay of a dead letter passes its id and keeps that letter."""
         async with self.sessions() as session:
-            if await is_processed(session, event.source, event.id):
+            if await is_processed(await session.connection(), event.source, event.id):
                 if dead_letter_id is not None:
                     await _mark_replayed(session, dead_letter_id, actor)
                     await session.commit()
@@ -247,7 +247,7 @@ class EventRouter:
         """Commit the processed-event row with its audit entry; an Outcome if it was a repeat."""
         try:
             await record_event(
-                session,
+                await session.connection(),
                 source=event.source,
                 event_id=event.id,
                 event_type=event.type,

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from db.base import utcnow
 from db.case_tables import Case, DeadLetter, OutboxMessage, ProcessedEvent, Task, TimelineEvent
@@ -63,6 +63,7 @@ TERMINAL_STATUSES: frozenset[str] = frozenset(
 _CASES = cast(Table, Case.__table__)
 _TASKS = cast(Table, Task.__table__)
 _TIMELINE = cast(Table, TimelineEvent.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 
 # ``communities`` arguments: None reaches every case, a collection only cases of those communities.
 Communities = Collection[str] | None
@@ -251,11 +252,12 @@ def _insert_new(dialect: str, table: Table, keys: tuple[str, ...], returning: st
     return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[returning])
 
 
-async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
+async def upsert_case(connection: AsyncConnection, snapshot: CaseSnapshot) -> None:
     """Insert or overwrite the case row and its tasks (by case and task id) from a snapshot."""
-    # Plain INSERT … ON CONFLICT statements, not ORM objects: the projection runs after every
-    # step of every case, and the ORM's load-compare-flush cost more than the writes themselves.
-    dialect = session.get_bind().dialect.name
+    # Plain INSERT … ON CONFLICT statements on the session's connection, not ORM objects or the
+    # session: the projection runs after every step of every case, and the ORM's
+    # load-compare-flush, and even its per-statement bookkeeping, cost more than the writes.
+    dialect = connection.dialect.name
     case = {
         "case_id": snapshot.case_id,
         "process": snapshot.process,
@@ -270,7 +272,7 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
         "summary": snapshot.summary,
         "updated_at": utcnow(),
     }
-    await session.execute(_upsert(dialect, _CASES, ("case_id",), _CASE_FIELDS), case)
+    await connection.execute(_upsert(dialect, _CASES, ("case_id",), _CASE_FIELDS), case)
     if not snapshot.tasks:
         return
     rows = [
@@ -288,11 +290,11 @@ async def upsert_case(session: AsyncSession, snapshot: CaseSnapshot) -> None:
         }
         for item in snapshot.tasks
     ]
-    await session.execute(_upsert(dialect, _TASKS, ("case_id", "task_id"), _TASK_FIELDS), rows)
+    await connection.execute(_upsert(dialect, _TASKS, ("case_id", "task_id"), _TASK_FIELDS), rows)
 
 
 async def add_timeline(
-    session: AsyncSession, case_id: str, first_seq: int, entries: Sequence[TimelineEntry]
+    connection: AsyncConnection, case_id: str, first_seq: int, entries: Sequence[TimelineEntry]
 ) -> int:
     """Store entries numbered from ``first_seq`` on, skipping those already stored (a retried
     step); returns how many were new."""
@@ -319,9 +321,8 @@ async def add_timeline(
         return 0
     # INSERT … ON CONFLICT DO NOTHING RETURNING, no read of the stored numbers first; given as
     # many parameter sets, SQLAlchemy sends it as batched multi-row statements it compiles once.
-    dialect = session.get_bind().dialect.name
-    statement = _insert_new(dialect, _TIMELINE, ("case_id", "seq"), "seq")
-    return len((await session.execute(statement, rows)).all())
+    statement = _insert_new(connection.dialect.name, _TIMELINE, ("case_id", "seq"), "seq")
+    return len((await connection.execute(statement, rows)).all())
 
 
 def audit(
@@ -344,16 +345,18 @@ def audit(
 # --- Inbound events -----------------------------------------------------------------------------
 
 
-_PROCESSED = select(ProcessedEvent.id).where(
-    ProcessedEvent.source == bindparam("source"), ProcessedEvent.event_id == bindparam("event_id")
+_PROCESSED_EVENTS = cast(Table, ProcessedEvent.__table__)
+_PROCESSED = select(_PROCESSED_EVENTS.c.id).where(
+    _PROCESSED_EVENTS.c.source == bindparam("source"),
+    _PROCESSED_EVENTS.c.event_id == bindparam("event_id"),
 )
-_RECORD_PROCESSED = insert(ProcessedEvent)
-_AUDIT = insert(TimelineEvent)
+_RECORD_PROCESSED = insert(_PROCESSED_EVENTS)
+_AUDIT = insert(_TIMELINE)
 
 
-async def is_processed(session: AsyncSession, source: str, event_id: str) -> bool:
+async def is_processed(connection: AsyncConnection, source: str, event_id: str) -> bool:
     """Whether the event ``(source, event_id)`` was already applied."""
-    found = await session.scalar(_PROCESSED, {"source": source, "event_id": event_id})
+    found = await connection.scalar(_PROCESSED, {"source": source, "event_id": event_id})
     return found is not None
 
 
@@ -365,7 +368,7 @@ def record_processed(
 
 
 async def record_event(
-    session: AsyncSession,
+    connection: AsyncConnection,
     *,
     source: str,
     event_id: str,
@@ -376,10 +379,10 @@ async def record_event(
     """:func:`record_processed` and its :func:`audit` entry as two plain INSERTs, for the event
     path (every inbound event); IntegrityError at once when the event was recorded already."""
     processed = {"source": source, "event_id": event_id, "type": event_type, "case_id": case_id}
-    await session.execute(_RECORD_PROCESSED, processed)
+    await connection.execute(_RECORD_PROCESSED, processed)
     detail = {"source": source, "id": event_id, "type": event_type}
     entry = {"case_id": case_id, "kind": "event", "actor": actor, "summary": event_type}
-    await session.execute(_AUDIT, {**entry, "detail": detail, "at": utcnow(), "trace": None})
+    await connection.execute(_AUDIT, {**entry, "detail": detail, "at": utcnow(), "trace": None})
 
 
 async def add_dead_letter(
@@ -431,19 +434,24 @@ async def get_dead_letter(session: AsyncSession, letter_id: int) -> DeadLetter |
 # --- Outbox -------------------------------------------------------------------------------------
 
 
-async def add_outbox(session: AsyncSession, messages: Sequence[OutboxMessage]) -> int:
+async def add_outbox(connection: AsyncConnection, messages: Sequence[OutboxMessage]) -> int:
     """Add messages whose id is not stored yet; returns how many were new."""
-    if not messages:
+    rows: dict[str, dict[str, Any]] = {}
+    for message in messages:  # the first of one id counts, as a stored one would
+        rows.setdefault(
+            message.id,
+            {
+                "id": message.id,
+                "kind": message.kind,
+                "destination": message.destination,
+                "case_id": message.case_id,
+                "payload": message.payload,
+            },
+        )
+    if not rows:
         return 0
-    ids = [message.id for message in messages]
-    stored = set(await session.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))))
-    written = 0
-    for message in messages:
-        if message.id not in stored:
-            session.add(message)
-            stored.add(message.id)
-            written += 1
-    return written
+    statement = _insert_new(connection.dialect.name, _OUTBOX, ("id",), "id")
+    return len((await connection.execute(statement, list(rows.values()))).all())
 
 
 async def due_outbox(

@@ -117,7 +117,7 @@ async def _queue(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, str]:
         ProjectCaseInput(snapshot=snapshot, events=[event], notifications=[reminder])
     )
     async with sessions() as session:
-        await add_outbox(session, messages)
+        await add_outbox(await session.connection(), messages)
         await session.commit()
     return messages[0].payload["id"], messages[1].payload["id"]
 

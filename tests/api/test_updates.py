@@ -68,7 +68,7 @@ async def test_update_without_a_worker_is_503_and_records_nothing(api_without_wo
         snapshot = CaseSnapshot(
             case_id=case_id, process="community_worker", status="open", opened_at=utcnow()
         )
-        await upsert_case(session, snapshot)
+        await upsert_case(await session.connection(), snapshot)
         await session.commit()
     detail = await api.http.get(f"/api/cases/{case_id}", headers=api.auth("admin"))
     assert detail.status_code == 200

@@ -63,7 +63,7 @@ async def _store(session: AsyncSession, cases: list[tuple[str, str]], tag: str) 
             opened_at=NOW - timedelta(days=30),
             due_at=NOW - timedelta(days=1),
         )
-        await upsert_case(session, snapshot)
+        await upsert_case(await session.connection(), snapshot)
     await session.commit()
 
 
@@ -99,7 +99,7 @@ async def test_timeline_reads_in_the_order_the_case_wrote_it(session: AsyncSessi
         TimelineEntry(at=NOW, kind="event", summary="收到申请"),
         TimelineEntry(at=NOW + timedelta(days=2), kind="answered", summary="签署意见"),
     ]
-    await add_timeline(session, case_id, 0, entries)
+    await add_timeline(await session.connection(), case_id, 0, entries)
     signed = audit(session, "update", "书记", "inspection.signoff", case_id=case_id)
     signed.at = NOW + timedelta(days=1)
     audit(session, "login", "书记", "书记 logged in")  # the audit log, about no case
