@@ -146,6 +146,7 @@ def build_activities(
     notify = NotifyActivities(notifier or LogNotifier())
     activities: list[Callable[..., Any]] = [
         calendar.resolve_schedule,
+        calendar.resolve_schedule_by_rule,
         calendar.shift,
         notify.notify,
     ]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from temporalio import activity
 
-from models.calendar import ResolveScheduleInput, ShiftInput, ShiftResult
+from models.calendar import ResolveScheduleInput, ScheduleByRuleInput, ShiftInput, ShiftResult
 from models.deadline import DeadlineSpec, Point, Schedule, ScheduledPoint
 from models.duration import Duration
 
@@ -75,7 +75,28 @@ def resolve_schedule(
         due = shift(opened, spec.due_in, calendar=calendar)
     else:  # DeadlineSpec's validator makes this unreachable
         raise ValueError("spec has neither due_at nor due_in")
+    return _schedule(opened, due, spec, calendar)
 
+
+def resolve_schedule_by_rule(
+    opened_at: datetime,
+    due: ShiftInput,
+    cap_at: datetime | None,
+    spec: DeadlineSpec,
+    *,
+    calendar: WorkingCalendar,
+) -> Schedule:
+    """A task's schedule whose due time is ``due`` (its anchor moved), never after ``cap_at``:
+    the due time and every point in one call. The spec's reminders, escalation and expiry are
+    read; its own due time is not."""
+    shifted = shift(due.at, due.duration, due.sign, calendar=calendar)
+    at = _aware(cap_at) if cap_at is not None and cap_at < shifted else shifted
+    return _schedule(_aware(opened_at), at, spec, calendar)
+
+
+def _schedule(
+    opened: datetime, due: datetime, spec: DeadlineSpec, calendar: WorkingCalendar
+) -> Schedule:
     def at(point: Point) -> datetime:
         if point.fraction is not None:
             return opened + (due - opened) * point.fraction
@@ -110,6 +131,13 @@ class CalendarActivities:
     async def resolve_schedule(self, input: ResolveScheduleInput) -> Schedule:
         """Resolve a task's due time and points for the workflow."""
         return resolve_schedule(input.opened_at, input.spec, calendar=self._calendar)
+
+    @activity.defn
+    async def resolve_schedule_by_rule(self, input: ScheduleByRuleInput) -> Schedule:
+        """Resolve a task's due time from its rule, and its points, for the workflow."""
+        return resolve_schedule_by_rule(
+            input.opened_at, input.due, input.cap_at, input.spec, calendar=self._calendar
+        )
 
     @activity.defn
     async def shift(self, input: ShiftInput) -> ShiftResult:

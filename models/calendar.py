@@ -34,3 +34,16 @@ class ShiftResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     at: datetime
+
+
+class ScheduleByRuleInput(BaseModel):
+    """Resolve the schedule of a task opened at ``opened_at`` whose due time is ``due`` (its
+    anchor moved), never after ``cap_at``; ``spec`` gives the reminders, escalation and expiry
+    (its own due time is not read)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opened_at: AwareDatetime
+    due: ShiftInput
+    cap_at: AwareDatetime | None = None
+    spec: DeadlineSpec

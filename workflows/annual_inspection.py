@@ -159,21 +159,27 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         c.inputs["requests"] = c.summary["requests"] = self._requests
         self._run_checklist()
         rule = d.signoff_due(requested_at, closes)
-        due = await c.resolve_due(rule.result)
         cap = "，不晚于法定期限截止" if rule.result.cap else ""
-        line = f"第 {self._requests} 次申请的签署期限：{show(due)}"
-        line += f"（{due_rule(rule.result, _ANCHORS)}{cap}）"
-        c.decided("signoff_due_decided", line, rule)
+
+        def decided(due: datetime) -> None:
+            line = f"第 {self._requests} 次申请的签署期限：{show(due)}"
+            line += f"（{due_rule(rule.result, _ANCHORS)}{cap}）"
+            c.decided("signoff_due_decided", line, rule)
+
         owner = c.community_id or "street_committee"
-        spec = task_spec(
-            c.rules,
-            d.model.signoff_task,
-            task_id=f"signoff-{self._requests}",
-            owner=owner,
-            due_at=due,
+        self._task = task = await c.open_task_due(
+            rule.result,
+            lambda due: task_spec(
+                c.rules,
+                d.model.signoff_task,
+                task_id=f"signoff-{self._requests}",
+                owner=owner,
+                due_at=due,
+            ),
+            opened_at=requested_at,
+            decided=decided,
         )
         self._signoff, self._again = None, None
-        self._task = task = c.open_task(spec, opened_at=requested_at)
         c.set_status(S.AWAITING_SIGNOFF)
         for early in self._early:
             self._apply_signoff(early)

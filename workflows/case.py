@@ -33,7 +33,7 @@ from workflows.deadline_text import show
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.rules import DryRunInput, FetchRules, RulesActivities
-    from models.calendar import ShiftInput
+    from models.calendar import ScheduleByRuleInput, ShiftInput
     from models.case import OutboundEvent
     from models.case_actions import (
         CaseActionResult,
@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
         MoveRulesInput,
         MoveRulesResult,
     )
-    from models.deadline import DeadlineSpec, TimelineEntry
+    from models.deadline import DeadlineSpec, Schedule, TimelineEntry
     from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
     from models.notification import Notification
     from rules.engine.cache import RuleFiles, rule_set_for, rule_set_of
@@ -81,6 +81,10 @@ visibility write) per case. A case whose start names a later revision than this 
 fails its workflow task, which Temporal retries until a worker of that revision takes it: an
 older worker never runs a newer case's path. Cases started before the field (revision 0) keep
 deciding by patch markers."""
+DUE_SCHEDULE_ENGINE = 1
+"""Case-engine revision from which a task due by a rule (``CaseCore.open_task_due``) gets its due
+time and its schedule from one local activity; earlier cases shift the due time in one and
+resolve the schedule in another."""
 CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDULE, GRID_ATTRIBUTE)
 """The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
@@ -344,8 +348,14 @@ class CaseCore(CaseFace):
 
     # --- Tasks ----------------------------------------------------------------------------------
 
-    def open_task(self, spec: DeadlineSpec, opened_at: datetime | None = None) -> CaseDeadlineTask:
-        """Start a deadline task whose window opens at ``opened_at`` (default now)."""
+    def open_task(
+        self,
+        spec: DeadlineSpec,
+        opened_at: datetime | None = None,
+        schedule: Schedule | None = None,
+    ) -> CaseDeadlineTask:
+        """Start a deadline task whose window opens at ``opened_at`` (default now); with its
+        ``schedule`` when that is resolved already."""
         task = CaseDeadlineTask(
             spec,
             self.case_id,
@@ -354,6 +364,7 @@ class CaseCore(CaseFace):
             outbox=self._outbox,
             reading=self.reading,
             patched=self.patched,
+            schedule=schedule,
         )
         self._tasks[spec.task_id] = task
         self._runners.append(asyncio.create_task(task.run(opened_at=opened_at)))
@@ -361,6 +372,42 @@ class CaseCore(CaseFace):
 
     def task(self, task_id: str) -> CaseDeadlineTask | None:
         return self._tasks.get(task_id)
+
+    async def open_task_due(
+        self,
+        due: DueDate,
+        spec: Callable[[datetime], DeadlineSpec],
+        *,
+        opened_at: datetime | None = None,
+        decided: Callable[[datetime], object] | None = None,
+    ) -> CaseDeadlineTask:
+        """Open the task ``spec(due time)`` whose due time a rule gives: ``decided(due time)``
+        first (the decision's timeline entry), then the task. One local activity resolves the
+        due time and the task's schedule together; cases from before DUE_SCHEDULE_ENGINE
+        shift the due time, then resolve the schedule, in two."""
+        if self.engine < DUE_SCHEDULE_ENGINE:
+            at = await self.resolve_due(due)
+            if decided is not None:
+                decided(at)
+            return self.open_task(spec(at), opened_at)
+        # The task's reminders, escalation and expiry do not depend on its due time: the spec
+        # built on the anchor gives them; the activity puts the due time in.
+        asked = ScheduleByRuleInput(
+            opened_at=opened_at or workflow.now(),
+            due=ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign),
+            cap_at=due.cap_at,
+            spec=spec(due.anchor_at),
+        )
+        with self.reading():
+            schedule = await workflow.execute_local_activity_method(
+                CalendarActivities.resolve_schedule_by_rule,
+                asked,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+        if decided is not None:
+            decided(schedule.due_at)
+        return self.open_task(spec(schedule.due_at), opened_at, schedule)
 
     async def resolve_due(self, due: DueDate) -> datetime:
         """A rule's due date as a time, by the working-day calendar activity (recorded)."""
@@ -500,6 +547,7 @@ class CaseWorkflow:
 
 __all__ = [
     "CASE_PATCHES",
+    "DUE_SCHEDULE_ENGINE",
     "LEAN_CASE",
     "LEAN_ENGINE",
     "MOVE_ROLES",

@@ -41,6 +41,7 @@ class CaseDeadlineTask(DeadlineTask):
         outbox: Callable[[Notification], None],
         reading: Callable[[], AbstractContextManager[None]] = nullcontext,
         patched: Callable[[str], bool] = workflow.patched,
+        schedule: Schedule | None = None,
     ) -> None:
         super().__init__(
             spec,
@@ -48,6 +49,7 @@ class CaseDeadlineTask(DeadlineTask):
             timeline,
             on_change=lambda s: on_change(s.spec.task_id, s.status),
             patched=patched,
+            schedule=schedule,
         )
         self._owner_case = case_id
         self._outbox = outbox

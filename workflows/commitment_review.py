@@ -102,16 +102,21 @@ class Review:
 
     async def _review(self, submitted_at: datetime, closes: datetime) -> ReviewDecision | None:
         c, d = self._case, self._rules
-        due = await c.resolve_due(
-            c.decided("review_due_decided", "支部审核期限", d.review_due(submitted_at))
-        )
+        rule = c.decided("review_due_decided", "支部审核期限", d.review_due(submitted_at))
         sub = self.submission
         assert sub is not None
         owner = sub.branch_id or c.community_id or "branch"
-        spec = task_spec(
-            c.rules, d.model.review_task, task_id=f"review-{self._round}", owner=owner, due_at=due
+        self._task = task = await c.open_task_due(
+            rule,
+            lambda due: task_spec(
+                c.rules,
+                d.model.review_task,
+                task_id=f"review-{self._round}",
+                owner=owner,
+                due_at=due,
+            ),
+            opened_at=submitted_at,
         )
-        self._task = task = c.open_task(spec, opened_at=submitted_at)
         c.set_status(S.UNDER_REVIEW)
         if not await c.wait_until(lambda: self._decision is not None, closes):
             task.cancel("system", "年度评价截止，承诺仍未审核")

@@ -53,8 +53,10 @@ class DeadlineTask:
         *,
         on_change: Callable[[DeadlineState], None] | None = None,
         patched: Callable[[str], bool] = workflow.patched,
+        schedule: Schedule | None = None,
     ) -> None:
         self._case_id = case_id
+        self._resolved = schedule  # resolved by the host already: the task opens with it
         self._patched = patched  # the host's answer to workflow.patched (a case may bundle them)
         self._timeline = timeline
         self._on_change = on_change  # e.g. the host's search attributes and current details
@@ -89,7 +91,9 @@ class DeadlineTask:
         """
         state = self._state
         if state.schedule is None:
-            state.schedule = await self._resolve(opened_at or workflow.now(), state.spec)
+            state.schedule = self._resolved or await self._resolve(
+                opened_at or workflow.now(), state.spec
+            )
             self._note(
                 "opened",
                 text.opened(state.spec, state.schedule.due_at),

@@ -132,14 +132,18 @@ class DualAssessmentWorkflow(CaseWorkflow):
         listed = "；".join(f"{labels.get(k, k)}：{shown(v)}" for k, v in evidence.result.items())
         self._evidence = c.decided("evidence_gathered", f"意见参考证据：{listed}", evidence)
         rule = d.opinion_due(opened_at, closes_at)
-        due = await c.resolve_due(rule.result)
-        c.decided(
-            "opinion_due_decided",
-            f"意见期限：{show(due)}（{due_rule(rule.result, _ANCHORS)}）",
-            rule,
+        self._task = task = await c.open_task_due(
+            rule.result,
+            lambda due: task_spec(
+                c.rules, d.model.opinion_task, task_id="opinion", owner=org, due_at=due
+            ),
+            opened_at=opened_at,
+            decided=lambda due: c.decided(
+                "opinion_due_decided",
+                f"意见期限：{show(due)}（{due_rule(rule.result, _ANCHORS)}）",
+                rule,
+            ),
         )
-        spec = task_spec(c.rules, d.model.opinion_task, task_id="opinion", owner=org, due_at=due)
-        self._task = task = c.open_task(spec, opened_at=opened_at)
         c.set_status(S.AWAITING_OPINION)
         for early in self._early:
             self._apply_opinion(early)

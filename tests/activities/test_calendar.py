@@ -6,7 +6,7 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.calendar import CalendarActivities, ChinaCalendar, resolve_schedule, shift
-from models.calendar import ResolveScheduleInput, ShiftInput
+from models.calendar import ResolveScheduleInput, ScheduleByRuleInput, ShiftInput
 from models.deadline import CardLevel, DeadlineSpec, EscalationStep, Point, Reminder
 from models.duration import Duration
 
@@ -162,3 +162,41 @@ async def test_calendar_activities_wrap_the_arithmetic() -> None:
     assert schedule.opened_at == opened
     assert schedule.due_at == datetime(2026, 10, 10, 9, tzinfo=CST)
     assert schedule.points == ()
+
+
+async def test_a_due_rule_and_its_schedule_resolve_in_one_call() -> None:
+    """A task due 5 working days before an anchor across National Day 2026 gets the due time and
+    points that shifting first and resolving the schedule after would give; a cap earlier than
+    the shifted time wins."""
+    activities = CalendarActivities(CHINA)
+    env = ActivityEnvironment()
+    opened = datetime(2026, 9, 21, 9, tzinfo=CST)
+    anchor = datetime(2026, 10, 16, 9, tzinfo=CST)
+    spec = _spec(
+        due_at=anchor,  # the anchor's spec: its due time is not read
+        reminders=[Reminder(at=Point(fraction=0.5))],
+        escalation=[
+            EscalationStep(level=CardLevel.RED, at=Point(after_due=_d("2wd")), to="street")
+        ],
+    )
+    back = ShiftInput(at=anchor, duration=_d("5wd"), sign=-1)
+    schedule = await env.run(
+        activities.resolve_schedule_by_rule,
+        ScheduleByRuleInput(opened_at=opened, due=back, spec=spec),
+    )
+    # 5wd back from Fri 16 Oct: 15, 14, 13, 12 Oct, then Sat 10 Oct (a make-up working day).
+    due = datetime(2026, 10, 10, 9, tzinfo=CST)
+    assert schedule.due_at == due
+    two_calls = resolve_schedule(opened, spec.model_copy(update={"due_at": due}), calendar=CHINA)
+    assert schedule == two_calls
+    assert [p.at for p in schedule.points] == [
+        datetime(2026, 9, 30, 21, tzinfo=CST),  # half of the 19-day window
+        datetime(2026, 10, 13, 9, tzinfo=CST),  # 2wd after Sat 10 Oct: Mon 12, Tue 13
+    ]
+
+    cap = datetime(2026, 10, 9, 18, tzinfo=CST)
+    capped = await env.run(
+        activities.resolve_schedule_by_rule,
+        ScheduleByRuleInput(opened_at=opened, due=back, cap_at=cap, spec=spec),
+    )
+    assert capped.due_at == cap

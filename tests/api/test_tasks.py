@@ -100,6 +100,7 @@ async def _floating_cases(api: Api, task_queue: str, tmp_path: Path) -> AsyncIte
         workflows=[FloatingMemberWorkflow],
         activities=[
             CALENDAR.resolve_schedule,
+            CALENDAR.resolve_schedule_by_rule,
             CALENDAR.shift,
             rule_files.fetch_rules,
             rule_files.dry_run_rules,

@@ -88,6 +88,7 @@ async def case_worker(
             workflows=list(CASE_WORKFLOWS),
             activities=[
                 calendar.resolve_schedule,
+                calendar.resolve_schedule_by_rule,
                 calendar.shift,
                 rules_activities.fetch_rules,
                 rules_activities.dry_run_rules,

@@ -66,6 +66,7 @@ async def _floating_worker(env: WorkflowEnvironment, task_queue: str) -> AsyncIt
                 workflows=[FloatingMemberWorkflow],
                 activities=[
                     calendar.resolve_schedule,
+                    calendar.resolve_schedule_by_rule,
                     calendar.shift,
                     rule_files.fetch_rules,
                     rule_files.dry_run_rules,

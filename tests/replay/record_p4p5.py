@@ -66,6 +66,7 @@ async def p4p5_worker(env: WorkflowEnvironment, task_queue: str, root: Path) -> 
             workflows=[CommunityWorkerWorkflow, CommitmentWorkflow],
             activities=[
                 calendar.resolve_schedule,
+                calendar.resolve_schedule_by_rule,
                 calendar.shift,
                 rules_activities.fetch_rules,
                 rules_activities.dry_run_rules,

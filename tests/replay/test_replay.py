@@ -9,7 +9,8 @@ locally and projected once per run of reads; ``-first`` ones decided all those p
 first workflow task; ``-lean`` ones took them all with the single lean-case marker, upsert their
 search attributes once per projection step and project once the workflow task has settled;
 ``-engine1`` ones took the same path because their start input names case-engine revision 1,
-with no marker at all. Those without a suffix are cases that started before, on the activity
+with no marker at all, and resolved a rule's due time and its task's schedule in one local
+activity. Those without a suffix are cases that started before, on the activity
 path, and must keep replaying too.
 """
 

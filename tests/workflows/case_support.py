@@ -134,6 +134,7 @@ async def case_worker(
         workflows=[DualAssessmentWorkflow, AnnualInspectionWorkflow],
         activities=[
             CALENDAR.resolve_schedule,
+            CALENDAR.resolve_schedule_by_rule,
             CALENDAR.shift,
             rules_activities.fetch_rules,
             rules_activities.dry_run_rules,

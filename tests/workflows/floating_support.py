@@ -241,6 +241,7 @@ async def floating_worker(
         max_cached_workflows=cache,
         activities=[
             CALENDAR.resolve_schedule,
+            CALENDAR.resolve_schedule_by_rule,
             CALENDAR.shift,
             rules_activities.fetch_rules,
             rules_activities.dry_run_rules,

@@ -128,6 +128,18 @@ async def _replays_split(workflow_id: str, history: dict[str, Any]) -> None:
     assert result.replay_failure is None, str(result.replay_failure)
 
 
+def _local_activities(history: dict[str, Any]) -> list[str]:
+    """The types of the local activities the case ran, in order."""
+    return [
+        json.loads(
+            base64.b64decode(
+                event["markerRecordedEventAttributes"]["details"]["data"]["payloads"][0]["data"]
+            )
+        )["activity_type"]
+        for event in _markers(history, "core_local_activity")
+    ]
+
+
 def _upserted(history: dict[str, Any]) -> set[str]:
     """The search attributes the case upserted, over its whole history."""
     names: set[str] = set()
@@ -153,6 +165,7 @@ async def test_a_case_started_before_engine_revisions_takes_one_marker_and_repla
     first_local = events.index(next(_markers(history, "core_local_activity")))
     last_patch = max(events.index(event) for event in _markers(history, "core_patch"))
     assert last_patch < first_local
+    assert _local_activities(history)[:3] == ["subject_facts", "shift", "resolve_schedule"]
     await _replays_split(workflow_id, history)
 
 
@@ -161,13 +174,15 @@ async def test_a_case_started_under_todays_engine_revision_records_no_marker(
 ) -> None:
     """The API starts cases under today's engine revision: the case takes the lean path with no
     patch marker and no ``TemporalChangeVersion`` upsert (a visibility write fewer per case),
-    keeps its own search attributes current, and its history replays, split or not."""
+    keeps its own search attributes current, resolves the opinion's due time and the task's
+    schedule in one local activity, and its history replays, split or not."""
     workflow_id, history = await _recorded_case(
         time_skipping_env, client, task_queue, tmp_path, engine=CASE_ENGINE
     )
     assert list(_markers(history, "core_patch")) == []
     assert _upserted(history) >= {"GrStatus", "GrCommunity", "GrDueAt"}
     assert "TemporalChangeVersion" not in _upserted(history)
+    assert _local_activities(history)[:2] == ["subject_facts", "resolve_schedule_by_rule"]
     replayer = Replayer(workflows=[DualAssessmentWorkflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, json.dumps(history)))
     await _replays_split(workflow_id, history)

@@ -79,6 +79,7 @@ async def _worker(
         workflows=[P4],
         activities=[
             CALENDAR.resolve_schedule,
+            CALENDAR.resolve_schedule_by_rule,
             CALENDAR.shift,
             rule_files.fetch_rules,
             rule_files.dry_run_rules,

@@ -104,6 +104,7 @@ async def workforce_worker(
         workflows=[CommunityWorkerWorkflow, CommitmentWorkflow],
         activities=[
             CALENDAR.resolve_schedule,
+            CALENDAR.resolve_schedule_by_rule,
             CALENDAR.shift,
             rules_activities.fetch_rules,
             rules_activities.dry_run_rules,
