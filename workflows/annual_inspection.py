@@ -37,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
     from models.deadline import TaskStatus
     from models.events import CaseStartInput, InboundEvent
     from rules.engine.processes import AnnualInspection
-    from rules.engine.tasks import task_spec
 
 S = InspectionStatus
 CLEARED = "grassroots.inspection.cleared"
@@ -166,16 +165,11 @@ class AnnualInspectionWorkflow(CaseWorkflow):
             line += f"（{due_rule(rule.result, _ANCHORS)}{cap}）"
             c.decided("signoff_due_decided", line, rule)
 
-        owner = c.community_id or "street_committee"
         self._task = task = await c.open_task_due(
             rule.result,
-            lambda due: task_spec(
-                c.rules,
-                d.model.signoff_task,
-                task_id=f"signoff-{self._requests}",
-                owner=owner,
-                due_at=due,
-            ),
+            d.model.signoff_task,
+            task_id=f"signoff-{self._requests}",
+            owner=c.community_id or "street_committee",
             opened_at=requested_at,
             decided=decided,
         )

@@ -51,6 +51,8 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.evaluate import Decision
     from rules.engine.processes.run import CaseInputs, Process
     from rules.engine.ruleset import RuleSet
+    from rules.engine.schema.common import TaskRule
+    from rules.engine.tasks import task_spec
 
 T = TypeVar("T")
 
@@ -376,15 +378,21 @@ class CaseCore(CaseFace):
     async def open_task_due(
         self,
         due: DueDate,
-        spec: Callable[[datetime], DeadlineSpec],
+        task: TaskRule,
         *,
+        task_id: str,
+        owner: str,
         opened_at: datetime | None = None,
         decided: Callable[[datetime], object] | None = None,
     ) -> CaseDeadlineTask:
-        """Open the task ``spec(due time)`` whose due time a rule gives: ``decided(due time)``
+        """Open the rule file's ``task`` due when the rule ``due`` says: ``decided(due time)``
         first (the decision's timeline entry), then the task. One local activity resolves the
         due time and the task's schedule together; cases from before DUE_SCHEDULE_ENGINE
         shift the due time, then resolve the schedule, in two."""
+
+        def spec(at: datetime) -> DeadlineSpec:
+            return task_spec(self.rules, task, task_id=task_id, owner=owner, due_at=at)
+
         if self.engine < DUE_SCHEDULE_ENGINE:
             at = await self.resolve_due(due)
             if decided is not None:

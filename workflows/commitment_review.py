@@ -23,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
     from models.events import InboundEvent
     from rules.engine.dates import month_day
     from rules.engine.processes import Commitment
-    from rules.engine.tasks import task_spec
 
 S = CommitmentStatus
 PUBLISHED = "grassroots.commitment.published"
@@ -105,16 +104,11 @@ class Review:
         rule = c.decided("review_due_decided", "支部审核期限", d.review_due(submitted_at))
         sub = self.submission
         assert sub is not None
-        owner = sub.branch_id or c.community_id or "branch"
         self._task = task = await c.open_task_due(
             rule,
-            lambda due: task_spec(
-                c.rules,
-                d.model.review_task,
-                task_id=f"review-{self._round}",
-                owner=owner,
-                due_at=due,
-            ),
+            d.model.review_task,
+            task_id=f"review-{self._round}",
+            owner=sub.branch_id or c.community_id or "branch",
             opened_at=submitted_at,
         )
         c.set_status(S.UNDER_REVIEW)

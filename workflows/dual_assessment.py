@@ -36,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.evaluate import Decision
     from rules.engine.processes import DualAssessment
     from rules.engine.processes.dual_assessment import GradeCheck
-    from rules.engine.tasks import task_spec
 
 S = AssessmentStatus
 OPINION_READY = "grassroots.assessment.opinion_ready"
@@ -134,9 +133,9 @@ class DualAssessmentWorkflow(CaseWorkflow):
         rule = d.opinion_due(opened_at, closes_at)
         self._task = task = await c.open_task_due(
             rule.result,
-            lambda due: task_spec(
-                c.rules, d.model.opinion_task, task_id="opinion", owner=org, due_at=due
-            ),
+            d.model.opinion_task,
+            task_id="opinion",
+            owner=org,
             opened_at=opened_at,
             decided=lambda due: c.decided(
                 "opinion_due_decided",
