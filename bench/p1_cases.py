@@ -427,6 +427,7 @@ def _merge(runs: dict[str, Run], new: dict[str, Run]) -> dict[str, Run]:
 def report(runs: dict[str, Run], retries: int, args: argparse.Namespace, version: str) -> str:
     """The figures as the bench README records them."""
     p1, bare = runs["p1"], runs["bare"]
+    cpu_ratio = sum(p1.cpu_ms.values()) / sum(bare.cpu_ms.values())
 
     def line(name: str, run: Run) -> str:
         return (
@@ -443,6 +444,8 @@ def report(runs: dict[str, Run], retries: int, args: argparse.Namespace, version
             line("P1 through POST /events", p1),
             line("bare Temporal case", bare),
             f"{'ratio P1 / bare':<34} {p1.rate / bare.rate:6.2f}   (target >= 0.6)",
+            f"{'CPU per case, P1 / bare':<34} {cpu_ratio:6.2f}   (all three processes; "
+            "steadier than the rates on a shared machine)",
             f"load average {os.getloadavg()[0]:.1f} at the end; {retries} POSTs retried after 503",
         ]
     )
