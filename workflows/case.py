@@ -400,11 +400,12 @@ class CaseCore(CaseFace):
             return self.open_task(spec(at), opened_at)
         # The task's reminders, escalation and expiry do not depend on its due time: the spec
         # built on the anchor gives them; the activity puts the due time in.
+        on_anchor = spec(due.anchor_at)
         asked = ScheduleByRuleInput(
             opened_at=opened_at or workflow.now(),
             due=ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign),
             cap_at=due.cap_at,
-            spec=spec(due.anchor_at),
+            spec=on_anchor,
         )
         with self.reading():
             schedule = await workflow.execute_local_activity_method(
@@ -415,7 +416,8 @@ class CaseCore(CaseFace):
             )
         if decided is not None:
             decided(schedule.due_at)
-        return self.open_task(spec(schedule.due_at), opened_at, schedule)
+        resolved = on_anchor.model_copy(update={"due_at": schedule.due_at})
+        return self.open_task(resolved, opened_at, schedule)
 
     async def resolve_due(self, due: DueDate) -> datetime:
         """A rule's due date as a time, by the working-day calendar activity (recorded)."""

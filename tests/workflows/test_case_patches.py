@@ -45,9 +45,14 @@ def _markers(history: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
             yield event
 
 
+def _detail(event: dict[str, Any], key: str) -> Any:
+    """One JSON detail of a marker event, decoded."""
+    payload = event["markerRecordedEventAttributes"]["details"][key]["payloads"][0]
+    return json.loads(base64.b64decode(payload["data"]))
+
+
 def _patch_id(event: dict[str, Any]) -> str:
-    data = event["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"][0]
-    return str(json.loads(base64.b64decode(data["data"]))["id"])
+    return str(_detail(event, "patch-data")["id"])
 
 
 def _renumber(node: Any, after: int, by: int) -> None:
@@ -131,11 +136,7 @@ async def _replays_split(workflow_id: str, history: dict[str, Any]) -> None:
 def _local_activities(history: dict[str, Any]) -> list[str]:
     """The types of the local activities the case ran, in order."""
     return [
-        json.loads(
-            base64.b64decode(
-                event["markerRecordedEventAttributes"]["details"]["data"]["payloads"][0]["data"]
-            )
-        )["activity_type"]
+        str(_detail(event, "data")["activity_type"])
         for event in _markers(history, "core_local_activity")
     ]
 
