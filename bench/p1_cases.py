@@ -40,8 +40,9 @@ from temporalio.client import Client
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]  # the project's packages, when run as a script
 
+from bare_case import BenchCase  # noqa: E402
+from bare_payloads import BenchCaseInput, ProceedInput, bench_step  # noqa: E402
 from events_api import embedded_dev_server  # noqa: E402
-from sqlite_pragmas import BenchCase, BenchCaseInput, ProceedInput, bench_step  # noqa: E402
 
 WARM_UP = 10
 UNIT_TYPES = ("agency", "institution", "state_enterprise")  # rules/shared.yaml resident_unit

@@ -19,78 +19,14 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel
-from temporalio import activity, workflow
+from bare_case import BenchCase
+from bare_payloads import BenchCaseInput, ProceedInput, bench_step
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
-
-
-class BenchCaseInput(BaseModel):
-    """The case's business key, as a real case would carry one."""
-
-    case_id: str
-
-
-class BenchCaseResult(BaseModel):
-    """How many steps the case ran."""
-
-    steps: int
-
-
-class ProceedInput(BaseModel):
-    """The event the case waits for (stands in for an opinion or a sign-off)."""
-
-    event_id: str
-
-
-class StepInput(BaseModel):
-    """Which step of which case."""
-
-    case_id: str
-    step: int
-
-
-class StepResult(BaseModel):
-    """The step that ran."""
-
-    step: int
-
-
-@activity.defn
-async def bench_step(step: StepInput) -> StepResult:
-    """A no-op activity: the cost measured is the server's, not the step's."""
-    return StepResult(step=step.step)
-
-
-@workflow.defn
-class BenchCase:
-    """Wait for one signal, then run two activities one after the other."""
-
-    def __init__(self) -> None:
-        self._proceed: ProceedInput | None = None
-
-    @workflow.run
-    async def run(self, case: BenchCaseInput) -> BenchCaseResult:
-        await workflow.wait_condition(lambda: self._proceed is not None)
-        for step in (1, 2):
-            await workflow.execute_activity(
-                bench_step,
-                StepInput(case_id=case.case_id, step=step),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_attempts=3),
-            )
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return BenchCaseResult(steps=2)
-
-    @workflow.signal
-    def proceed(self, event: ProceedInput) -> None:
-        self._proceed = event
 
 
 @dataclass(frozen=True)
