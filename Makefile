@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest compose-check bench clean browser screenshots
+.PHONY: run test lint typecheck pytest compose-check bench bench-p1 bench-p1-shape clean browser screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: $(STAMP)
 ## bench-p1: P1 cases/s end to end through POST /events against a bare Temporal case
 bench-p1: $(STAMP)
 	$(BIN)/python bench/p1_cases.py
+
+## bench-p1-shape: a case of P1's Temporal shape, without the product's work, against the bare case
+bench-p1-shape: $(STAMP)
+	$(BIN)/python bench/p1_shape.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
