@@ -347,6 +347,15 @@ class Stack:
         return Phase(result, cases / seconds, cpu)
 
 
+def temporal_version() -> str:
+    """The installed ``temporal`` CLI's version line, for the figures' heading."""
+    from runtime.devserver import installed_binary
+
+    return subprocess.run(
+        [installed_binary("temporal"), "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 async def embedded_dev_server(workdir: Path) -> WorkflowEnvironment:
     """The embedded stack's Temporal: the dev server on a SQLite file with its pragmas."""
     from runtime.devserver import installed_binary
@@ -509,11 +518,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(serve(args))
         return
 
-    from runtime.devserver import installed_binary
-
-    version = subprocess.run(
-        [installed_binary("temporal"), "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    version = temporal_version()
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
         phases = asyncio.run(measure(args, Path(workdir)))
     print(report(phases, args, version))

@@ -24,7 +24,6 @@ import signal
 import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ sys.path[:0] = [str(ROOT)]  # the project's packages, when run as a script
 
 from bare_case import BenchCase  # noqa: E402
 from bare_payloads import BenchCaseInput, ProceedInput, bench_step  # noqa: E402
-from events_api import embedded_dev_server  # noqa: E402
+from events_api import embedded_dev_server, temporal_version  # noqa: E402
 
 WARM_UP = 10
 UNIT_TYPES = ("agency", "institution", "state_enterprise")  # rules/shared.yaml resident_unit
@@ -469,11 +468,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(serve(args))
         return
 
-    from runtime.devserver import installed_binary
-
-    version = subprocess.run(
-        [installed_binary("temporal"), "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    version = temporal_version()
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
         runs, retries = asyncio.run(measure(args, Path(workdir)))
     print(report(runs, retries, args, version))

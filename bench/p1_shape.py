@@ -13,7 +13,6 @@ import asyncio
 import functools
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -32,7 +31,7 @@ from bare_payloads import (  # noqa: E402
     bench_step,
     shape_step,
 )
-from events_api import embedded_dev_server  # noqa: E402
+from events_api import embedded_dev_server, temporal_version  # noqa: E402
 from p1_cases import WARM_UP, Run, _dev_server_pid, _merge, _say, _timed  # noqa: E402
 from p1_shape_case import P1ShapeCase  # noqa: E402
 from temporalio.client import Client  # noqa: E402
@@ -209,11 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--without", choices=LEAVE_OUT, help="leave one use of Temporal out")
     args = parser.parse_args(argv)
 
-    from runtime.devserver import installed_binary
-
-    version = subprocess.run(
-        [installed_binary("temporal"), "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    version = temporal_version()
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
         runs = asyncio.run(measure(args, Path(workdir)))
     print(report(runs, args, version))
