@@ -9,7 +9,7 @@ writes the new timeline entries, outbound events and notifications with the case
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.tasks import task_spec
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 _ASKED = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=3)
 LOCAL_STEPS = "local-case-steps"
@@ -91,6 +92,11 @@ CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDUL
 """The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
 """Who may move a running case to another rule version."""
+
+
+def _shift(due: DueDate) -> ShiftInput:
+    """The calendar's question for a rule's due date: its anchor moved by its offset."""
+    return ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign)
 
 
 class CaseCore(CaseFace):
@@ -403,33 +409,29 @@ class CaseCore(CaseFace):
         on_anchor = spec(due.anchor_at)
         asked = ScheduleByRuleInput(
             opened_at=opened_at or workflow.now(),
-            due=ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign),
+            due=_shift(due),
             cap_at=due.cap_at,
             spec=on_anchor,
         )
-        with self.reading():
-            schedule = await workflow.execute_local_activity_method(
-                CalendarActivities.resolve_schedule_by_rule,
-                asked,
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
-            )
+        schedule = await self.read_locally(CalendarActivities.resolve_schedule_by_rule, asked)
         if decided is not None:
             decided(schedule.due_at)
         resolved = on_anchor.model_copy(update={"due_at": schedule.due_at})
         return self.open_task(resolved, opened_at, schedule)
 
+    async def read_locally(self, activity: Callable[[Any, A], Awaitable[T]], arg: A) -> T:
+        """Run a local activity that reads for the case (the registry, the calendar), with the
+        case's timeout and retries; the projection waits until it is done."""
+        with self.reading():
+            return await workflow.execute_local_activity_method(
+                activity, arg, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
+            )
+
     async def resolve_due(self, due: DueDate) -> datetime:
         """A rule's due date as a time, by the working-day calendar activity (recorded)."""
-        shift = ShiftInput(at=due.anchor_at, duration=due.offset, sign=due.sign)
+        shift = _shift(due)
         if self.patched(LOCAL_STEPS):
-            with self.reading():
-                shifted = await workflow.execute_local_activity_method(
-                    CalendarActivities.shift,
-                    shift,
-                    start_to_close_timeout=TIMEOUT,
-                    retry_policy=RETRY,
-                )
+            shifted = await self.read_locally(CalendarActivities.shift, shift)
         else:
             shifted = await workflow.execute_activity_method(
                 CalendarActivities.shift, shift, start_to_close_timeout=TIMEOUT, retry_policy=RETRY

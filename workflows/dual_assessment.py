@@ -159,13 +159,7 @@ class DualAssessmentWorkflow(CaseWorkflow):
             hints=opened.hints,
         )
         if c.patched(LOCAL_FACTS):
-            with c.reading():
-                found = await workflow.execute_local_activity_method(
-                    RegistryActivities.subject_facts,
-                    asked,
-                    start_to_close_timeout=TIMEOUT,
-                    retry_policy=RETRY,
-                )
+            found = await c.read_locally(RegistryActivities.subject_facts, asked)
         else:
             found = await workflow.execute_activity_method(
                 RegistryActivities.subject_facts,
