@@ -211,7 +211,6 @@ class Load:
     temporal: Client
     token: str
     projection: Projection
-    bare_queue: str
     units: list[str]
     retries: int = 0
 
@@ -257,15 +256,16 @@ class Load:
         if result.get("status") != "closed":
             raise RuntimeError(f"{case_id} ended {result.get('status')}")
 
-    async def bare_case(self, tag: str, index: int) -> None:
-        """The bare Temporal case: start, one signal, two no-op activities, complete."""
-        case_id = f"bare-{tag}{index}"
-        handle = await self.temporal.start_workflow(
-            BenchCase.run, BenchCaseInput(case_id=case_id), id=case_id, task_queue=self.bare_queue
-        )
-        await handle.signal(BenchCase.proceed, ProceedInput(event_id=f"{case_id}-event"))
-        if (await handle.result()).steps != 2:
-            raise RuntimeError(f"{case_id} did not run its two steps")
+
+async def bare_case(client: Client, queue: str, tag: str, index: int) -> None:
+    """The bare Temporal case: start, one signal, two no-op activities, complete."""
+    case_id = f"bare-{tag}{index}"
+    handle = await client.start_workflow(
+        BenchCase.run, BenchCaseInput(case_id=case_id), id=case_id, task_queue=queue
+    )
+    await handle.signal(BenchCase.proceed, ProceedInput(event_id=f"{case_id}-event"))
+    if (await handle.result()).steps != 2:
+        raise RuntimeError(f"{case_id} did not run its two steps")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -377,17 +377,18 @@ async def measure(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Ru
                 raise
             projection = Projection(workdir / "grassroots.db")
             poller = asyncio.create_task(projection.poll())
-            load = Load(http, env.client, token, projection, bare_queue, units)
+            load = Load(http, env.client, token, projection, units)
+            one_bare = functools.partial(bare_case, env.client, bare_queue)
             tag, n, c = uuid.uuid4().hex[:6], args.cases, args.concurrency
             pids = {"worker+API": child.pid, "Temporal": _dev_server_pid(), "load": os.getpid()}
             runs: dict[str, Run] = {}
             try:
-                await _timed(WARM_UP, c, pids, lambda i: load.bare_case(f"w{tag}", i))
+                await _timed(WARM_UP, c, pids, functools.partial(one_bare, f"w{tag}"))
                 await _timed(WARM_UP, c, pids, lambda i: load.p1_case(f"w{tag}", i))
                 for round_ in range(1, args.rounds + 1):
                     tag = f"r{round_}{uuid.uuid4().hex[:6]}"
                     _say(f"round {round_}: {n} bare cases ...")
-                    bare = await _timed(n, c, pids, functools.partial(load.bare_case, tag))
+                    bare = await _timed(n, c, pids, functools.partial(one_bare, tag))
                     _say(f"round {round_}: {n} P1 cases ...")
                     p1 = await _timed(n, c, pids, functools.partial(load.p1_case, tag))
                     runs = _merge(runs, {"bare": bare, "p1": p1})

@@ -24,15 +24,13 @@ sys.path[:0] = [str(ROOT)]  # the project's packages, when run as a script
 
 from bare_case import BenchCase  # noqa: E402
 from bare_payloads import (  # noqa: E402
-    BenchCaseInput,
     Blob,
-    ProceedInput,
     ShapeInput,
     bench_step,
     shape_step,
 )
 from events_api import embedded_dev_server, temporal_version  # noqa: E402
-from p1_cases import WARM_UP, Run, _dev_server_pid, _merge, _say, _timed  # noqa: E402
+from p1_cases import WARM_UP, Run, _dev_server_pid, _merge, _say, _timed, bare_case  # noqa: E402
 from p1_shape_case import P1ShapeCase  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.common import SearchAttributePair, TypedSearchAttributes  # noqa: E402
@@ -67,16 +65,6 @@ async def serve(temporal: str, bare_queue: str, shape_queue: str) -> None:
     async with bare, shape:
         print("ready", flush=True)
         await stop.wait()
-
-
-async def bare_case(client: Client, queue: str, tag: str, index: int) -> None:
-    """The bare Temporal case: start, one signal, two no-op activities, complete."""
-    case_id = f"bare-{tag}{index}"
-    handle = await client.start_workflow(
-        BenchCase.run, BenchCaseInput(case_id=case_id), id=case_id, task_queue=queue
-    )
-    await handle.signal(BenchCase.proceed, ProceedInput(event_id=f"{case_id}-event"))
-    await handle.result()
 
 
 class Opened:
