@@ -89,21 +89,24 @@ class RuleRegistry:
     def error_lines(self) -> list[str]:
         return [error.format(self.display_root) for error in self._errors]
 
+    @property
+    def _version_source(self) -> cache.Source | None:
+        """The store's synchronous read of a version, if it has one (a file store does)."""
+        return getattr(self.store, "load_now", None)
+
     async def start(self) -> None:
         """Load the folder (or, if it is invalid, the newest stored version) and start polling."""
         await self.refresh()
         if self._active is None:
             await self._fall_back_to_store()
-        load_now = getattr(self.store, "load_now", None)
-        if load_now is not None:
-            cache.add_source(load_now)  # pinned versions readable by the workflows here
+        if self._version_source is not None:
+            cache.add_source(self._version_source)  # pinned versions readable by workflows here
         if self._task is None:
             self._task = asyncio.create_task(self._poll(), name="rules-poll")
 
     async def stop(self) -> None:
-        load_now = getattr(self.store, "load_now", None)
-        if load_now is not None:
-            cache.remove_source(load_now)
+        if self._version_source is not None:
+            cache.remove_source(self._version_source)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
