@@ -95,8 +95,34 @@ async def ensure_search_attributes(
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(search_attributes=missing, namespace=namespace)
         )
+        await _until_usable(client, sorted(missing))
         log.info("search_attributes_created", namespace=namespace, names=sorted(missing))
     return sorted(missing)
+
+
+async def _until_usable(client: Client, names: list[str], wait_seconds: float = 30.0) -> None:
+    """Wait until the server accepts ``names`` in a query, as it then does in a start or an
+    upsert: an attribute just added reaches a server that caches its search attributes (a
+    production cluster, the embedded dev server) a moment later, and a case started with it
+    before then would be refused."""
+    query = " AND ".join(f"{name} IS NULL" for name in names)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            await client.count_workflows(query)
+            return
+        except RPCError as err:
+            if err.status == RPCStatusCode.UNIMPLEMENTED:
+                return  # the time-skipping test server: no visibility queries, no cache
+            if err.status != RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            if time.monotonic() >= deadline:
+                listed = ", ".join(names)
+                raise RuntimeError(
+                    f"Temporal did not accept the search attributes it was given ({listed}) "
+                    f"within {wait_seconds:g} s: {err.message}"
+                ) from err
+            await asyncio.sleep(0.2)
 
 
 async def _list_search_attributes(
