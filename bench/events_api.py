@@ -357,8 +357,9 @@ def temporal_version() -> str:
 
 
 async def embedded_dev_server(workdir: Path) -> WorkflowEnvironment:
-    """The embedded stack's Temporal: the dev server on a SQLite file with its pragmas."""
-    from runtime.devserver import installed_binary
+    """The embedded stack's Temporal: the dev server on a SQLite file with its pragmas and its
+    dynamic configuration."""
+    from runtime.devserver import DYNAMIC_CONFIG, installed_binary
     from settings import DEFAULT_SQLITE_PRAGMAS
     from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
@@ -372,7 +373,8 @@ async def embedded_dev_server(workdir: Path) -> WorkflowEnvironment:
             dev_server_existing_path=installed_binary("temporal"),
             dev_server_database_filename=str(workdir / "temporal.db"),
             dev_server_extra_args=[
-                arg for pragma in DEFAULT_SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)
+                *(arg for pragma in DEFAULT_SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)),
+                *(arg for value in DYNAMIC_CONFIG for arg in ("--dynamic-config-value", value)),
             ],
             dev_server_log_level="error",
             search_attributes=ALL_SEARCH_ATTRIBUTES,

@@ -78,7 +78,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.facts import MemberFacts, MentorFacts
     from rules.engine.registry import RuleRegistry
     from rules.engine.versions import FileRuleVersionStore
-    from runtime.devserver import installed_binary
+    from runtime.devserver import DYNAMIC_CONFIG, installed_binary
     from settings import DEFAULT_SQLITE_PRAGMAS, Settings
     from worker import WORKFLOWS, build_activities
     from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
@@ -373,7 +373,10 @@ def _spread(times: Sequence[float], since: float) -> dict[str, float]:
 
 
 async def _environment(workdir: Path) -> WorkflowEnvironment:
-    args = [arg for pragma in DEFAULT_SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)]
+    args = [
+        *(arg for pragma in DEFAULT_SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)),
+        *(arg for value in DYNAMIC_CONFIG for arg in ("--dynamic-config-value", value)),
+    ]
     return await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=installed_binary("temporal"),
