@@ -2,7 +2,6 @@
 does; an attribute that a newer release adds is usable as soon as the stack has added it."""
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from temporalio.service import RPCError
 import runtime.devserver
 from runtime.devserver import DevServer
 from runtime.temporal import connect, ensure_search_attributes
+from tests.ports import free_port
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 pytestmark = pytest.mark.e2e
@@ -39,22 +39,15 @@ KNOWN = next(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @asynccontextmanager
 async def _server(var: Path) -> AsyncIterator[Client]:
-    port = _free_port()
+    port = free_port()
     server = DevServer(
         db_file=var / "temporal.db",
         log_file=var / "temporal.log",
         host="127.0.0.1",
         port=port,
-        ui_port=_free_port(),
+        ui_port=free_port(),
         namespace=NAMESPACE,
         sqlite_pragmas=(),
     )

@@ -4,7 +4,6 @@ import asyncio
 import contextlib
 import json
 import random
-import socket
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from db.cases import add_outbox
 from models.case import CaseSnapshot, OutboundEvent, ProjectCaseInput
 from models.notification import Notification
 from tests.api.databases import database_url, engine, on_each_database, sessions
+from tests.ports import free_port
 
 __all__ = ["database_url", "engine", "sessions"]
 
@@ -59,13 +59,6 @@ class Receiver:
         return [body["id"] for _, body in self.received]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Receivers:
     """Starts receivers on free local ports and stops them all at the end."""
 
@@ -74,7 +67,7 @@ class Receivers:
 
     async def start(self, *statuses: int) -> Receiver:
         receiver = Receiver(list(statuses))
-        port = _free_port()
+        port = free_port()
         config = uvicorn.Config(receiver, port=port, lifespan="off", log_config=None)
         server = _QuietServer(config)
         task = asyncio.create_task(server.serve())
@@ -180,7 +173,7 @@ async def test_an_unreachable_webhook_is_retried_with_growing_delays(
 ) -> None:
     """A webhook that cannot be reached keeps its messages, each retry waiting longer."""
     await _queue(sessions)
-    url = f"http://127.0.0.1:{_free_port()}/hook"
+    url = f"http://127.0.0.1:{free_port()}/hook"
     backoff = Backoff(base=timedelta(seconds=10), cap=timedelta(minutes=5))
     async with httpx.AsyncClient() as http:
         delivery = OutboxDelivery(sessions, [url], http=http, backoff=backoff, request_timeout=2)

@@ -22,18 +22,12 @@ from models.deadline import DeadlineSpec, EscalationStep, Point, TaskStatus
 from models.duration import Duration
 from models.supervised_task import AnswerInput, SupervisedTaskInput, SupervisedTaskView
 from runtime.temporal import connect
+from tests.ports import free_port
 from workflows.supervised_task import SupervisedTaskWorkflow
 
 pytestmark = pytest.mark.e2e
 
 GRASSROOTS = str(Path(sys.executable).parent / "grassroots")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Stack:
@@ -42,14 +36,14 @@ class Stack:
 
     def __init__(self, var_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.var_dir = var_dir
-        self.temporal_port = _free_port()
-        self.api_port = _free_port()
+        self.temporal_port = free_port()
+        self.api_port = free_port()
         inherited = {k: v for k, v in os.environ.items() if k != "TEMPORAL_ADDRESS"}
         self.env = {
             **inherited,
             "GRASSROOTS_VAR_DIR": str(var_dir),
             "GRASSROOTS_TEMPORAL_PORT": str(self.temporal_port),
-            "GRASSROOTS_TEMPORAL_UI_PORT": str(_free_port()),
+            "GRASSROOTS_TEMPORAL_UI_PORT": str(free_port()),
             "GRASSROOTS_API_PORT": str(self.api_port),
             "GRASSROOTS_TASK_QUEUE": "grassroots",
             "GRASSROOTS_LOG_FORMAT": "json",

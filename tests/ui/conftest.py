@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("GRASSROOTS_CHROMIUM", "/usr/bin/chromium"))
@@ -71,13 +72,6 @@ class UiStack:
         )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _wait_until_up(stack: UiStack, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_SECONDS
     credentials = stack.var_dir / "demo-credentials.json"
@@ -105,13 +99,13 @@ def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStack]:
     rules_dir = home / "rules"
     shutil.copytree(ROOT / "rules", rules_dir)
     var_dir = home / "var"
-    api_port = _free_port()
+    api_port = free_port()
     env = {
         **os.environ,
         "GRASSROOTS_VAR_DIR": str(var_dir),
         "GRASSROOTS_RULES_DIR": str(rules_dir),
-        "GRASSROOTS_TEMPORAL_PORT": str(_free_port()),
-        "GRASSROOTS_TEMPORAL_UI_PORT": str(_free_port()),
+        "GRASSROOTS_TEMPORAL_PORT": str(free_port()),
+        "GRASSROOTS_TEMPORAL_UI_PORT": str(free_port()),
         "GRASSROOTS_API_PORT": str(api_port),
         "GRASSROOTS_LOG_FORMAT": "json",
     }
