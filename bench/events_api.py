@@ -23,11 +23,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -356,6 +356,17 @@ def temporal_version() -> str:
     ).stdout.strip()
 
 
+T = TypeVar("T")
+
+
+def in_workdir(
+    measure: Callable[[argparse.Namespace, Path], Coroutine[Any, Any, T]], args: Any
+) -> T:
+    """Run a bench's measurement with its files in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
+        return asyncio.run(measure(args, Path(workdir)))
+
+
 async def embedded_dev_server(workdir: Path) -> WorkflowEnvironment:
     """The embedded stack's Temporal: the dev server on a SQLite file with its pragmas and its
     dynamic configuration."""
@@ -521,9 +532,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
 
     version = temporal_version()
-    with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
-        phases = asyncio.run(measure(args, Path(workdir)))
-    print(report(phases, args, version))
+    print(report(in_workdir(measure, args), args, version))
 
 
 if __name__ == "__main__":

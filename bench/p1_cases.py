@@ -25,7 +25,6 @@ import socket
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,7 +40,7 @@ sys.path[:0] = [str(ROOT)]  # the project's packages, when run as a script
 
 from bare_case import BenchCase  # noqa: E402
 from bare_payloads import BenchCaseInput, ProceedInput, bench_step  # noqa: E402
-from events_api import embedded_dev_server, temporal_version  # noqa: E402
+from events_api import embedded_dev_server, in_workdir, temporal_version  # noqa: E402
 
 WARM_UP = 10
 UNIT_TYPES = ("agency", "institution", "state_enterprise")  # rules/shared.yaml resident_unit
@@ -470,8 +469,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
 
     version = temporal_version()
-    with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
-        runs, retries = asyncio.run(measure(args, Path(workdir)))
+    runs, retries = in_workdir(measure, args)
     print(report(runs, retries, args, version))
 
 

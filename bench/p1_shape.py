@@ -14,10 +14,10 @@ import functools
 import os
 import signal
 import sys
-import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]  # the project's packages, when run as a script
@@ -29,7 +29,7 @@ from bare_payloads import (  # noqa: E402
     bench_step,
     shape_step,
 )
-from events_api import embedded_dev_server, temporal_version  # noqa: E402
+from events_api import embedded_dev_server, in_workdir, temporal_version  # noqa: E402
 from p1_cases import WARM_UP, Run, _dev_server_pid, _merge, _say, _timed, bare_case  # noqa: E402
 from p1_shape_case import P1ShapeCase  # noqa: E402
 from temporalio.client import Client  # noqa: E402
@@ -48,21 +48,20 @@ async def serve(temporal: str, bare_queue: str, shape_queue: str) -> None:
     client = await Client.connect(temporal, data_converter=pydantic_data_converter)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    bare = Worker(
-        client,
-        task_queue=bare_queue,
-        workflows=[BenchCase],
-        activities=[bench_step],
-        workflow_runner=workflow_runner(),
-    )
-    shape = Worker(
-        client,
-        task_queue=shape_queue,
-        workflows=[P1ShapeCase],
-        activities=[shape_step],
-        workflow_runner=workflow_runner(),
-    )
-    async with bare, shape:
+
+    def worker(queue: str, case: type, step: Callable[..., Any]) -> Worker:
+        return Worker(
+            client,
+            task_queue=queue,
+            workflows=[case],
+            activities=[step],
+            workflow_runner=workflow_runner(),
+        )
+
+    async with (
+        worker(bare_queue, BenchCase, bench_step),
+        worker(shape_queue, P1ShapeCase, shape_step),
+    ):
         print("ready", flush=True)
         await stop.wait()
 
@@ -197,9 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     version = temporal_version()
-    with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as workdir:
-        runs = asyncio.run(measure(args, Path(workdir)))
-    print(report(runs, args, version))
+    print(report(in_workdir(measure, args), args, version))
 
 
 if __name__ == "__main__":
