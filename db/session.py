@@ -55,7 +55,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
     options: dict[str, Any] = {"json_serializer": _json_dumps}
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         options["pool_pre_ping"] = True
     options.update(kwargs)
     engine = _create_async_engine(url, **options)
-    if parsed.get_backend_name() == "sqlite":
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine

@@ -91,13 +91,14 @@ async def ensure_search_attributes(
             raise
         existing = set()
     missing = {name: kind for name, kind in wanted.items() if name not in existing}
-    if missing:
+    added = sorted(missing)
+    if added:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(search_attributes=missing, namespace=namespace)
         )
-        await _until_usable(client, sorted(missing))
-        log.info("search_attributes_created", namespace=namespace, names=sorted(missing))
-    return sorted(missing)
+        await _until_usable(client, added)
+        log.info("search_attributes_created", namespace=namespace, names=added)
+    return added
 
 
 async def _until_usable(client: Client, names: list[str], wait_seconds: float = 30.0) -> None:
