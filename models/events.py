@@ -22,7 +22,7 @@ class InboundEvent(BaseModel):
         return f"{self.source}#{self.id}"
 
 
-CASE_ENGINE = 1
+CASE_ENGINE = 2
 """The case-engine revision this code starts cases under (``CaseStartInput.engine``); what each
 revision means is in ``workflows.case``."""
 

@@ -88,6 +88,11 @@ DUE_SCHEDULE_ENGINE = 1
 """Case-engine revision from which a task due by a rule (``CaseCore.open_task_due``) gets its due
 time and its schedule from one local activity; earlier cases shift the due time in one and
 resolve the schedule in another."""
+ANSWERS_ENGINE = 2
+"""Case-engine revision from which a P1 or P2 case always leaves the other side an answer and a
+person a task: a case that cannot proceed on the rules alone waits on someone rather than ending
+unseen, and an ending the assessing or registering system waits for is sent to it. Cases of earlier
+revisions keep their path."""
 CASE_PATCHES = (LOCAL_STEPS, BATCHED_PROJECTION, LOCAL_PROJECTION, LOCAL_SCHEDULE, GRID_ATTRIBUTE)
 """The patches every case has; a process adds its own (``CaseCore(patches=...)``)."""
 MOVE_ROLES = ("admin",)
@@ -559,6 +564,7 @@ class CaseWorkflow:
 
 __all__ = [
     "CASE_PATCHES",
+    "ANSWERS_ENGINE",
     "DUE_SCHEDULE_ENGINE",
     "LEAN_CASE",
     "LEAN_ENGINE",
