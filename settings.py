@@ -4,7 +4,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Pragmas for the embedded Temporal dev server's SQLite file, chosen by measurement
@@ -70,9 +70,21 @@ class Settings(BaseSettings):
         default_factory=list,
         description="URLs receiving outbound CloudEvents and notifications (a JSON list).",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs every webhook delivery (Standard Webhooks, HMAC-SHA256) so receivers "
+        "can check it comes from this service.",
+    )
 
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+
+    @property
+    def webhook_secret(self) -> bytes | None:
+        """The key webhook deliveries are signed with, if one is set."""
+        if self.secret_key is None or not self.secret_key.get_secret_value():
+            return None
+        return self.secret_key.get_secret_value().encode("utf-8")
 
     @property
     def embedded_temporal(self) -> bool:

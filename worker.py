@@ -260,7 +260,9 @@ async def run_worker(settings: Settings) -> None:
             "worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target
         )
         async with worker:
-            outbox = asyncio.create_task(run_outbox_delivery(sessions, settings.webhooks, stop))
+            outbox = asyncio.create_task(
+                run_outbox_delivery(sessions, settings.webhooks, stop, settings.webhook_secret)
+            )
             await stop.wait()
             log.info("worker_stopping")
             await outbox

@@ -1,14 +1,21 @@
 """Outbox delivery, run beside the worker: pending rows go to the configured webhooks as
 structured-mode CloudEvents, at least once, with exponential backoff and jitter. Receivers
-de-duplicate on the CloudEvent ``id``, which never changes between attempts.
+de-duplicate on the CloudEvent ``id``, which never changes between attempts. With a secret key
+(``GRASSROOTS_SECRET_KEY``) every delivery is signed as Standard Webhooks does: headers
+``webhook-id``, ``webhook-timestamp`` and ``webhook-signature: v1,<base64 HMAC-SHA256 of
+"{id}.{timestamp}.{body}">``, so a receiver can check it comes from Grassroots and is fresh.
 
 Without webhooks, notifications are delivered to the in-app inbox (``GET /api/notifications``)
 and outbound events wait in the outbox until a webhook is configured."""
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +43,17 @@ class _Claim:
     payload: dict[str, Any]
 
 
+def signature_headers(secret: bytes, message_id: str, body: bytes, at: int) -> dict[str, str]:
+    """The Standard Webhooks headers for one delivery of ``body`` at Unix time ``at``."""
+    signed = f"{message_id}.{at}.".encode() + body
+    digest = hmac.new(secret, signed, hashlib.sha256).digest()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(at),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode("ascii"),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """Exponential backoff with jitter: attempt n waits between half and all of base·2ⁿ⁻¹."""
@@ -61,8 +79,10 @@ class OutboxDelivery:
         backoff: Backoff | None = None,
         request_timeout: float = 10.0,
         rng: random.Random | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self._sessions = sessions
+        self._secret = secret
         self._webhooks = tuple(webhooks)
         self._http = http
         self._batch_size = batch_size
@@ -108,14 +128,15 @@ class OutboxDelivery:
     async def _post(self, claim: _Claim) -> str | None:
         """Send one message to every webhook; None when all accepted, else what went wrong."""
         body = json.dumps(claim.payload, ensure_ascii=False).encode("utf-8")
+        headers = {"content-type": CLOUDEVENTS_JSON}
+        if self._secret is not None:
+            message_id = str(claim.payload.get("id") or claim.id)
+            headers |= signature_headers(self._secret, message_id, body, int(time.time()))
         problems = []
         for url in self._webhooks:
             try:
                 response = await self._http.post(
-                    url,
-                    content=body,
-                    headers={"content-type": CLOUDEVENTS_JSON},
-                    timeout=self._timeout,
+                    url, content=body, headers=headers, timeout=self._timeout
                 )
             except httpx.HTTPError as exc:
                 problems.append(f"{url}: {type(exc).__name__}: {exc}")
@@ -164,8 +185,17 @@ class OutboxDelivery:
 
 
 async def run_outbox_delivery(
-    sessions: async_sessionmaker[AsyncSession], webhooks: Sequence[str], stop: asyncio.Event
+    sessions: async_sessionmaker[AsyncSession],
+    webhooks: Sequence[str],
+    stop: asyncio.Event,
+    secret: bytes | None = None,
 ) -> None:
-    """Deliver the outbox until ``stop`` is set (the worker process runs this beside its worker)."""
+    """Deliver the outbox until ``stop`` is set (the worker process runs this beside its worker);
+    deliveries are signed when there is a secret."""
+    if webhooks and secret is None:
+        log.warning(
+            "outbox_deliveries_unsigned",
+            hint="set GRASSROOTS_SECRET_KEY so receivers can check deliveries come from Grassroots",
+        )
     async with httpx.AsyncClient() as http:
-        await OutboxDelivery(sessions, webhooks, http=http).run(stop)
+        await OutboxDelivery(sessions, webhooks, http=http, secret=secret).run(stop)

@@ -171,7 +171,9 @@ async def _run_on_temporal(
         outbox_stop = asyncio.Event()
         async with worker:
             outbox = asyncio.create_task(
-                run_outbox_delivery(sessions, settings.webhooks, outbox_stop)
+                run_outbox_delivery(
+                    sessions, settings.webhooks, outbox_stop, settings.webhook_secret
+                )
             )
             log.info("worker_started", task_queue=settings.task_queue)
             api_task = asyncio.create_task(api.serve()) if api else None

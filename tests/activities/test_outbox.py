@@ -1,9 +1,13 @@
 """Outbox delivery to real local webhook receivers: at least once, stable ids, backoff."""
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import random
+import time
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,11 +49,14 @@ class Receiver:
 
     statuses: list[int] = field(default_factory=list)
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    raw: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     url: str = ""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
-        body = json.loads(await request.body())
+        raw = await request.body()
+        self.raw.append((dict(request.headers), raw))
+        body = json.loads(raw)
         self.received.append((request.headers["content-type"], body))
         status = self.statuses.pop(0) if self.statuses else 200
         await Response(status_code=status)(scope, receive, send)
@@ -222,6 +229,51 @@ async def test_the_delivery_loop_runs_until_stopped(
         stop.set()
         await asyncio.wait_for(loop, 5)
     assert sorted(receiver.ids) == sorted([event_id, notification_id])
+
+
+def _verified(secret: bytes, headers: dict[str, str], body: bytes) -> bool:
+    """A receiver's check, as the Standard Webhooks specification describes it."""
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(secret, signed, hashlib.sha256).digest()).decode()
+    given = [part.removeprefix("v1,") for part in headers["webhook-signature"].split()]
+    return any(hmac.compare_digest(expected, sig) for sig in given)
+
+
+@on_each_database
+async def test_with_a_secret_key_each_delivery_is_signed(
+    sessions: async_sessionmaker[AsyncSession], receivers: Receivers
+) -> None:
+    """A receiver holding the key can check each delivery, its retries included; a changed
+    body or another key does not pass."""
+    secret = b"k3y-shared-with-the-registrar"
+    receiver = await receivers.start(503)
+    ids = await _queue(sessions)
+    async with httpx.AsyncClient() as http:
+        delivery = OutboxDelivery(
+            sessions, [receiver.url], http=http, backoff=Backoff(timedelta(0)), secret=secret
+        )
+        await delivery.deliver_due()
+        await delivery.deliver_due()
+    assert len(receiver.raw) == 3  # one refused with 503, sent again
+    for headers, body in receiver.raw:
+        assert headers["webhook-id"] == json.loads(body)["id"]
+        assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+        assert _verified(secret, headers, body)
+        assert not _verified(b"another key", headers, body)
+        assert not _verified(secret, headers, body.replace(b"}", b" }", 1))
+    assert sorted({h["webhook-id"] for h, _ in receiver.raw}) == sorted(ids)
+
+
+@on_each_database
+async def test_without_a_secret_key_deliveries_carry_no_signature(
+    sessions: async_sessionmaker[AsyncSession], receivers: Receivers
+) -> None:
+    receiver = await receivers.start()
+    await _queue(sessions)
+    async with httpx.AsyncClient() as http:
+        await OutboxDelivery(sessions, [receiver.url], http=http).deliver_due()
+    assert receiver.raw
+    assert all("webhook-signature" not in headers for headers, _ in receiver.raw)
 
 
 def test_backoff_doubles_with_jitter_up_to_its_cap() -> None:
