@@ -56,7 +56,10 @@ async def _one(request: Request, parsed: ParsedEvent, sender: Principal) -> Outc
     responses={
         200: {"description": "applied (update, registry) or a duplicate"},
         202: {"description": "accepted: the case was started or signalled"},
-        400: {"description": "malformed JSON or invalid attributes (problem document)"},
+        400: {
+            "description": "malformed JSON, invalid attributes, or data its process would refuse "
+            "(problem document naming each field, e.g. data.closes_at)"
+        },
         401: {"description": "no valid token"},
         403: {"description": "the token is not granted this event type"},
         413: {"description": "body too large"},
