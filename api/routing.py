@@ -227,25 +227,40 @@ class EventRouter:
             except Unroutable as err:
                 unroutable = err
             else:
-                repeat = await self._record(session, event, actor, None, dead_letter_id)
-                if repeat is not None:
-                    return repeat
+                if change.notify:
+                    # Recorded only once the cases were told: if a signal fails, the sender's
+                    # retry applies the change again (it is idempotent) and signals again.
+                    await session.commit()
+                else:
+                    repeat = await self._record(session, event, actor, None, dead_letter_id)
+                    if repeat is not None:
+                        return repeat
         if unroutable is not None:
             reason = str(unroutable)
             return await self._dead_letter(
                 event, actor, reason, "unknown-reference", dead_letter_id
             )
+        body: dict[str, Any] = {"status": "applied", "change": change.summary, "notified": []}
+        if not change.notify:
+            return Outcome(200, body)
+        assert route.notify is not None  # change.notify is empty without it
+        body["notified"] = await self._notify(event, route.notify.signal, change.notify)
+        async with self.sessions() as session:
+            repeat = await self._record(session, event, actor, None, dead_letter_id)
+        return repeat or Outcome(200, body)
+
+    async def _notify(self, event: InboundEvent, signal: str, case_ids: list[str]) -> list[str]:
+        """Signal each case; the ids of those that were still there to receive it."""
         notified = []
-        for case_id in change.notify:
-            assert route.notify is not None  # change.notify is empty without it
+        for case_id in case_ids:
             try:
-                await self.temporal.get_workflow_handle(case_id).signal(route.notify.signal, event)
+                await self.temporal.get_workflow_handle(case_id).signal(signal, event)
             except RPCError as err:
                 if err.status != RPCStatusCode.NOT_FOUND:
                     raise
                 continue
             notified.append(case_id)
-        return Outcome(200, {"status": "applied", "change": change.summary, "notified": notified})
+        return notified
 
     async def _record(
         self,

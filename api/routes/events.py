@@ -65,7 +65,10 @@ async def _one(request: Request, parsed: ParsedEvent, sender: Principal) -> Outc
         413: {"description": "body too large"},
         415: {"description": "unsupported content type"},
         422: {"description": "unknown type or case (kept as a dead letter), or refused"},
-        503: {"description": "the case could not answer in time; retry after Retry-After"},
+        503: {
+            "description": "Temporal or the case could not answer in time; the event is not "
+            "recorded as processed: send it again after Retry-After"
+        },
     },
 )
 async def post_events(request: Request, sender: Sender) -> JSONResponse:
