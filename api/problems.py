@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -89,6 +90,11 @@ def _location(loc: Sequence[int | str]) -> str:
 def validation_errors(errors: Sequence[Any]) -> list[FieldError]:
     """Field errors from pydantic's ``errors()`` list."""
     return [FieldError(_location(error.get("loc", ())), str(error.get("msg"))) for error in errors]
+
+
+def data_errors(err: ValidationError) -> list[FieldError]:
+    """Field errors of an event's ``data``, each named ``data.<field>``."""
+    return validation_errors([{**error, "loc": ("data", *error["loc"])} for error in err.errors()])
 
 
 def install(app: FastAPI) -> None:

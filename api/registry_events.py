@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.casekeys import render_case_key
-from api.problems import bad_request, validation_errors
+from api.problems import bad_request, data_errors
 from db.cases import open_case_ids
 from db.errors import InvalidRecord, UnknownReference
 from db.queries import (
@@ -49,8 +49,7 @@ async def apply_registry_change(
                 "joined_on": spell.joined_on.isoformat(),
             }
     except ValidationError as err:
-        errors = validation_errors([{**e, "loc": ("data", *e["loc"])} for e in err.errors()])
-        raise bad_request("the event's data does not fit the registry", errors) from err
+        raise bad_request("the event's data does not fit the registry", data_errors(err)) from err
     except InvalidRecord as err:
         raise bad_request(str(err)) from err
     except UnknownReference as err:

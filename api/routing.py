@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
@@ -28,12 +29,20 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.casekeys import render_case_key
 from api.cloudevents import as_cloudevent
-from api.problems import PROBLEM_JSON, FieldError, Problem, bad_request, unavailable
+from api.problems import (
+    PROBLEM_JSON,
+    FieldError,
+    Problem,
+    bad_request,
+    data_errors,
+    unavailable,
+)
 from api.registry_events import Unroutable, apply_registry_change
 from db.base import utcnow
 from db.cases import add_dead_letter, get_dead_letter, is_processed, record_event
 from db.vocab import DeadLetterStatus
 from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
+from models.process_starts import START_MODELS
 from models.processes import case_summary
 from rules.engine import RuleRegistry
 from rules.engine.schema.events import RegistryRoute, SignalRoute, StartRoute, UpdateRoute
@@ -115,6 +124,8 @@ class EventRouter:
             if missing:
                 errors = [FieldError(f"data.{name}", "required") for name in missing]
                 raise bad_request(f"{event.type} needs these data fields", errors)
+            if isinstance(route, StartRoute):
+                _check_start(event, route.process)
             if isinstance(route, RegistryRoute):
                 return await self._registry(event, route, actor, dead_letter_id)
             return await self._case(event, route, actor, dead_letter_id)
@@ -216,25 +227,40 @@ class EventRouter:
             except Unroutable as err:
                 unroutable = err
             else:
-                repeat = await self._record(session, event, actor, None, dead_letter_id)
-                if repeat is not None:
-                    return repeat
+                if change.notify:
+                    # Recorded only once the cases were told: if a signal fails, the sender's
+                    # retry applies the change again (it is idempotent) and signals again.
+                    await session.commit()
+                else:
+                    repeat = await self._record(session, event, actor, None, dead_letter_id)
+                    if repeat is not None:
+                        return repeat
         if unroutable is not None:
             reason = str(unroutable)
             return await self._dead_letter(
                 event, actor, reason, "unknown-reference", dead_letter_id
             )
+        body: dict[str, Any] = {"status": "applied", "change": change.summary, "notified": []}
+        if not change.notify:
+            return Outcome(200, body)
+        assert route.notify is not None  # change.notify is empty without it
+        body["notified"] = await self._notify(event, route.notify.signal, change.notify)
+        async with self.sessions() as session:
+            repeat = await self._record(session, event, actor, None, dead_letter_id)
+        return repeat or Outcome(200, body)
+
+    async def _notify(self, event: InboundEvent, signal: str, case_ids: list[str]) -> list[str]:
+        """Signal each case; the ids of those that were still there to receive it."""
         notified = []
-        for case_id in change.notify:
-            assert route.notify is not None  # change.notify is empty without it
+        for case_id in case_ids:
             try:
-                await self.temporal.get_workflow_handle(case_id).signal(route.notify.signal, event)
+                await self.temporal.get_workflow_handle(case_id).signal(signal, event)
             except RPCError as err:
                 if err.status != RPCStatusCode.NOT_FOUND:
                     raise
                 continue
             notified.append(case_id)
-        return Outcome(200, {"status": "applied", "change": change.summary, "notified": notified})
+        return notified
 
     async def _record(
         self,
@@ -284,6 +310,18 @@ class EventRouter:
         if case_id is not None:
             extra["case_id"] = case_id
         return Outcome.of(Problem(422, slug, reason, extra=extra))
+
+
+def _check_start(event: InboundEvent, process: str) -> None:
+    """400 naming each bad field when the process's workflow would reject the start data: it would
+    end the case at once, and a corrected event could not start that case id again."""
+    model = START_MODELS.get(process)
+    if model is None:
+        return
+    try:
+        model.model_validate(event.data)
+    except ValidationError as err:
+        raise bad_request(f"{event.type} has invalid data fields", data_errors(err)) from err
 
 
 async def _mark_replayed(session: AsyncSession, letter_id: int, actor: str) -> None:

@@ -178,7 +178,13 @@ def _event(worker_id: str) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "source": "urn:bench:hr-system",
         "type": "grassroots.bench.opened",
-        "data": {"worker_id": worker_id, "community_id": "c-1"},
+        # A community_worker start, so its data fits the model the API checks such starts with.
+        "data": {
+            "worker_id": worker_id,
+            "community_id": "c-1",
+            "post": "staff",
+            "method": "in_service",
+        },
     }
 
 

@@ -56,13 +56,19 @@ async def _one(request: Request, parsed: ParsedEvent, sender: Principal) -> Outc
     responses={
         200: {"description": "applied (update, registry) or a duplicate"},
         202: {"description": "accepted: the case was started or signalled"},
-        400: {"description": "malformed JSON or invalid attributes (problem document)"},
+        400: {
+            "description": "malformed JSON, invalid attributes, or data its process would refuse "
+            "(problem document naming each field, e.g. data.closes_at)"
+        },
         401: {"description": "no valid token"},
         403: {"description": "the token is not granted this event type"},
         413: {"description": "body too large"},
         415: {"description": "unsupported content type"},
         422: {"description": "unknown type or case (kept as a dead letter), or refused"},
-        503: {"description": "the case could not answer in time; retry after Retry-After"},
+        503: {
+            "description": "Temporal or the case could not answer in time; the event is not "
+            "recorded as processed: send it again after Retry-After"
+        },
     },
 )
 async def post_events(request: Request, sender: Sender) -> JSONResponse:

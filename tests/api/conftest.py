@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowExecutionStatus
@@ -24,6 +25,8 @@ from temporalio.worker import Worker
 from activities.cases import CaseActivities
 from api.app import create_app
 from api.config import ApiConfig
+from api.routing import EventRouter
+from api.services import Services
 from db.case_tables import (
     Case,
     DeadLetter,
@@ -109,6 +112,13 @@ def probe_rules(folder: Path) -> Path:
     return folder
 
 
+def probe_data(probe_id: str, community: str = "c-a", **data: Any) -> dict[str, Any]:
+    """The data of ``grassroots.probe.opened``: the probe stands in for community_worker, so its
+    start data also fits the model the API checks that process's start events with."""
+    worker = {"worker_id": probe_id, "post": "staff", "method": "in_service"}
+    return {"probe_id": probe_id, "community_id": community, **worker, **data}
+
+
 def event(event_type: str, data: dict[str, Any], **attributes: Any) -> dict[str, Any]:
     """A structured-mode CloudEvent with a fresh id."""
     body = {
@@ -133,6 +143,14 @@ class Api:
     cases: set[str] = field(default_factory=set)
     # Whether cases have a worker to finish their step before they are terminated.
     settle: bool = True
+    app: FastAPI | None = None
+
+    @property
+    def router(self) -> EventRouter:
+        """The running app's event router."""
+        assert self.app is not None
+        running: Services = self.app.state.services
+        return running.router
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -175,9 +193,7 @@ class Api:
     ) -> str:
         """Start a probe case through the API and wait until the list shows it; its id."""
         probe_id = probe_id or uuid.uuid4().hex[:12]
-        body = event(
-            "grassroots.probe.opened", {"probe_id": probe_id, "community_id": community, **data}
-        )
+        body = event("grassroots.probe.opened", probe_data(probe_id, community, **data))
         response = await self.send(body)
         assert response.status_code == 202, response.text
         case_id = f"community_worker/{probe_id}"
@@ -296,7 +312,7 @@ async def _running(
         http = await stack.enter_async_context(
             httpx.AsyncClient(transport=transport, base_url="http://testserver")
         )
-        api = Api(http, sessions, env, tokens, settle=with_worker)
+        api = Api(http, sessions, env, tokens, settle=with_worker, app=app)
         try:
             yield api
         finally:

@@ -2,11 +2,17 @@
 
 import json
 import uuid
+from typing import Any
 
+import pytest
 from sqlalchemy import select
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
+from api.casekeys import render_case_key
 from db.case_tables import DeadLetter, ProcessedEvent
-from tests.api.conftest import Api, event
+from rules.engine.schema.events import StartRoute
+from tests.api.conftest import Api, event, probe_data
 from tests.api.databases import on_each_database
 
 pytestmark = on_each_database
@@ -47,7 +53,7 @@ async def test_binary_mode_is_accepted_like_structured(api: Api) -> None:
     probe_id = uuid.uuid4().hex[:12]
     response = await api.http.post(
         "/events",
-        content=json.dumps({"probe_id": probe_id, "community_id": "c-a"}),
+        content=json.dumps(probe_data(probe_id)),
         headers={
             **api.auth("client"),
             "content-type": "application/json",
@@ -64,9 +70,7 @@ async def test_binary_mode_is_accepted_like_structured(api: Api) -> None:
 
 async def test_batch_answers_each_event_on_its_own(api: Api) -> None:
     """In a batch, a bad event is refused with its reasons and the good ones still go through."""
-    good = event(
-        "grassroots.probe.opened", {"probe_id": uuid.uuid4().hex[:12], "community_id": "c-a"}
-    )
+    good = event("grassroots.probe.opened", probe_data(uuid.uuid4().hex[:12]))
     bad = event("grassroots.probe.opened", {"probe_id": "x"})
     del bad["id"]
     response = await api.send([good, bad], content_type="application/cloudevents-batch+json")
@@ -215,7 +219,7 @@ async def test_unknown_case_is_dead_lettered_and_replays_once_it_exists(api: Api
     listed = await api.http.get("/api/dead-letters", headers=api.auth("admin"))
     assert [item["id"] for item in listed.json()["items"]] == [letter_id]
 
-    start = event("grassroots.probe.opened", {"probe_id": probe_id, "community_id": "c-a"})
+    start = event("grassroots.probe.opened", probe_data(probe_id))
     assert (await api.send(start)).status_code == 202
     url = f"/api/dead-letters/{letter_id}/replay"
     replayed = await api.http.post(url, headers=api.auth("admin"))
@@ -279,3 +283,108 @@ async def test_the_api_documents_itself(api: Api) -> None:
     missing = await api.http.get("/api/nowhere", headers=api.auth("admin"))
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+_OPENED = {
+    "subject_type": "unit",
+    "subject_id": "org-a",
+    "occasion": "annual",
+    "period": "2026",
+    "closes_at": "2026-12-31T18:00:00+08:00",
+}
+# A start event of each process, with one field its workflow's start model refuses.
+_BAD_STARTS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "grassroots.assessment.opened",
+        {**_OPENED, "closes_at": "2026-12-40T18:00:00+08:00"},
+        "data.closes_at",
+    ),
+    ("grassroots.assessment.opened", {**_OPENED, "subject_type": "party"}, "data.subject_type"),
+    ("grassroots.inspection.requested", {"org_id": "org-a", "year": "last year"}, "data.year"),
+    (
+        "grassroots.member.registered",
+        {
+            "member_id": "m-1",
+            "name": "李明",
+            "home_org": "o-1",
+            "credential": "介绍信",
+            "address": "稷王小区",
+            "occupation": "快递员",
+            "phone": "13800000000",
+            "arrived_on": "2026-02-30",
+        },
+        "data.arrived_on",
+    ),
+    (
+        "grassroots.worker.recruited",
+        {"worker_id": "w-1", "post": "mayor", "method": "open_exam"},
+        "data.post",
+    ),
+    (
+        "grassroots.commitment.submitted",
+        {"member_id": "m-1", "year": 2026, "items": "all"},
+        "data.items",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "field"), _BAD_STARTS, ids=[bad[2] for bad in _BAD_STARTS]
+)
+async def test_start_event_with_invalid_data_is_refused_and_starts_nothing(
+    api: Api, event_type: str, data: dict[str, Any], field: str
+) -> None:
+    """A start event whose data its process would reject gets 400 naming the bad field; no case
+    is started (it would end as rejected and keep its id from the corrected event)."""
+    before = await api.counts()
+    response = await api.send(event(event_type, data))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+    assert await api.counts() == before
+    route = next(r for t, r in api.router.rules.active.events.events.items() if t == event_type)
+    assert isinstance(route, StartRoute)
+    case_id = render_case_key(route.case_key, data)
+    with pytest.raises(RPCError) as missing:
+        await api.env.client.get_workflow_handle(case_id).describe()
+    assert missing.value.status == RPCStatusCode.NOT_FOUND
+
+
+async def test_corrected_start_event_opens_the_case_the_invalid_one_did_not(
+    api_without_worker: Api,
+) -> None:
+    """After a start event with a bad date is refused, the sender's corrected event (a new id)
+    opens that case."""
+    api = api_without_worker
+    subject = f"org-{uuid.uuid4().hex[:8]}"
+    opened = {**_OPENED, "subject_id": subject}
+    bad = event(
+        "grassroots.assessment.opened", {**opened, "closes_at": "2026-12-40T18:00:00+08:00"}
+    )
+    response = await api.send(bad)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "data.closes_at"
+    response = await api.send(event("grassroots.assessment.opened", opened))
+    assert response.status_code == 202, response.text
+    case_id = f"dual_assessment/{subject}/annual/2026"
+    assert response.json() == {"status": "accepted", "case_id": case_id}
+    description = await api.env.client.get_workflow_handle(case_id).describe()
+    assert description.status == WorkflowExecutionStatus.RUNNING
+    async with api.sessions() as session:
+        processed = (await session.scalars(select(ProcessedEvent.event_id))).all()
+    assert bad["id"] not in processed
+
+
+async def test_batch_refuses_an_invalid_start_event_alone(api: Api) -> None:
+    """In a batch, a start event with invalid data is refused with its field; the rest go on."""
+    good = event("grassroots.probe.opened", probe_data(uuid.uuid4().hex[:12]))
+    bad_type, bad_data, _ = _BAD_STARTS[0]
+    response = await api.send(
+        [good, event(bad_type, bad_data)], content_type="application/cloudevents-batch+json"
+    )
+    assert response.status_code == 207
+    first, second = response.json()["results"]
+    assert first["status"] == 202
+    assert second["status"] == 400
+    assert [error["field"] for error in second["problem"]["errors"]] == ["data.closes_at"]
+    assert (await api.counts())["processed_events"] == 1

@@ -2,9 +2,12 @@
 
 import uuid
 
+import pytest
 from sqlalchemy import select
+from temporalio.client import Client, Interceptor, OutboundInterceptor, SignalWorkflowInput
+from temporalio.service import RPCError, RPCStatusCode
 
-from db.case_tables import TimelineEvent
+from db.case_tables import ProcessedEvent, TimelineEvent
 from db.queries import get_organisation, membership_history
 from tests.api.conftest import Api, event
 from tests.api.databases import on_each_database
@@ -107,3 +110,62 @@ async def test_staff_edit_only_their_own_communitys_organisations(api: Api) -> N
     assert audit is not None
     assert (audit.actor, audit.case_id) == ("staff_a", None)
     assert audit.detail == {"has_party_org": True, "contact_person": "王建国"}
+
+
+class _FirstSignalFails(Interceptor):
+    """Temporal unreachable for the first signal a client sends, reachable again after it."""
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _FailFirstSignal(next, self.failed)
+
+
+class _FailFirstSignal(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, failed: list[str]) -> None:
+        super().__init__(next)
+        self._failed = failed
+
+    async def signal_workflow(self, input: SignalWorkflowInput) -> None:
+        if not self._failed:
+            self._failed.append(input.id)
+            raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+        await super().signal_workflow(input)
+
+
+async def test_join_whose_signal_failed_reaches_the_case_when_sent_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the open cases cannot be told of a join (503), the sender's retry of the same event is
+    not a 'duplicate': it tells them, and only then is the event recorded as processed."""
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    assert (await api.send(event("grassroots.org.registered", _org(org_id)))).status_code == 200
+    case_id = await api.open_probe(probe_id=org_id)
+    flaky = _FirstSignalFails()
+    config = api.router.temporal.config()
+    config["interceptors"] = [flaky]
+    monkeypatch.setattr(api.router, "temporal", Client(**config))
+    joined = event(
+        "grassroots.probe.joined", {"org_id": org_id, "community_id": "c-a", "date": "2026-11-20"}
+    )
+    before = await api.counts()
+    response = await api.send(joined)
+    assert response.status_code == 503, response.text
+    assert "Retry-After" in response.headers
+    assert flaky.failed == [case_id]
+    assert await api.counts() == before
+    state = await api.env.client.get_workflow_handle(case_id).query("state")
+    assert "noted:grassroots.probe.joined" not in state["events"]
+
+    again = await api.send(joined)
+    assert again.status_code == 200, again.text
+    assert again.json()["notified"] == [case_id]
+    state = await api.env.client.get_workflow_handle(case_id).query("state")
+    assert state["events"].count("noted:grassroots.probe.joined") == 1
+    async with api.sessions() as session:
+        spells = await membership_history(session, org_id)
+        processed = (await session.scalars(select(ProcessedEvent.event_id))).all()
+    assert [(s.community_id, s.joined_on.isoformat()) for s in spells] == [("c-a", "2026-11-20")]
+    assert processed.count(joined["id"]) == 1
+    assert (await api.send(joined)).json() == {"status": "duplicate", "id": joined["id"]}
