@@ -1,5 +1,6 @@
 """``GET /api/cases`` and ``GET /api/cases/{case_id}``: the case projection, and the live state
-when the running case answers in time."""
+when the running case answers in time. ``POST /api/cases/{case_id}/actions/...``: people's
+actions on a running case (api/case_actions.py)."""
 
 import asyncio
 from datetime import datetime
@@ -9,12 +10,24 @@ import structlog
 from fastapi import APIRouter, Query, Request
 from temporalio.client import Client, WorkflowQueryFailedError
 
+from api.case_actions import (
+    ASSIGN,
+    EXTEND,
+    MOVE_RULES,
+    OVERRIDE,
+    AssignRequest,
+    ExtendRequest,
+    MoveRulesRequest,
+    OverrideRequest,
+    perform,
+)
 from api.problems import bad_request, not_found
 from api.schemas import CaseDetail, CaseList, CaseView, LiveState
-from api.security import Person
+from api.security import Person, Writer
 from api.services import services
 from db.base import utcnow
 from db.cases import CaseFilter, case_tasks, case_timeline, get_case, list_cases
+from models.case_actions import CaseActionResult, MoveRulesResult
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["cases"])
@@ -72,6 +85,43 @@ async def case(request: Request, person: Person, case_id: str) -> CaseDetail:
     timeout = svc.config.live_state_timeout.total_seconds()
     live = await live_state(svc.temporal, case_id, timeout)
     return CaseDetail.of(row, tasks, timeline, live)
+
+
+@router.post("/cases/{case_id:path}/actions/override", response_model=CaseActionResult)
+async def override(
+    request: Request, person: Writer, case_id: str, body: OverrideRequest
+) -> CaseActionResult:
+    """Let a held assessment close without the community's opinion (授权放行), as your account's
+    role: the rule file's ``override_roles`` decide who may; a refusal is 422 with the reason."""
+    result: CaseActionResult = await perform(services(request), person, case_id, OVERRIDE, body)
+    return result
+
+
+@router.post("/cases/{case_id:path}/actions/assign", response_model=CaseActionResult)
+async def assign(
+    request: Request, person: Writer, case_id: str, body: AssignRequest
+) -> CaseActionResult:
+    """Name the community to consult on an assessment whose rules found none."""
+    result: CaseActionResult = await perform(services(request), person, case_id, ASSIGN, body)
+    return result
+
+
+@router.post("/cases/{case_id:path}/actions/extend", response_model=CaseActionResult)
+async def extend(
+    request: Request, person: Writer, case_id: str, body: ExtendRequest
+) -> CaseActionResult:
+    """Move an open task's due time (``new_due_at`` or ``by``), as far as its rules allow."""
+    result: CaseActionResult = await perform(services(request), person, case_id, EXTEND, body)
+    return result
+
+
+@router.post("/cases/{case_id:path}/actions/move-rules", response_model=MoveRulesResult)
+async def move_rules(
+    request: Request, person: Writer, case_id: str, body: MoveRulesRequest
+) -> MoveRulesResult:
+    """Move a running case to another stored rule version, after its recorded dry run."""
+    result: MoveRulesResult = await perform(services(request), person, case_id, MOVE_RULES, body)
+    return result
 
 
 # The contract's query is ``state``; the shared case base (workflows/case.py) answers ``view``.

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from api.services import services
 from api.ui import labels
+from api.ui.case_actions import case_forms
 from api.ui.names import communities, names
 from api.ui.render import PageNotFound, PagePerson, render
 from db.base import utcnow
@@ -138,6 +139,7 @@ async def case_page(request: Request, person: PagePerson, case_id: str) -> Respo
             f"/workflows/{quote(case_id, safe='')}"
         )
     entries = [row for row in timeline if row.case_id is not None]
+    forms = await case_forms(request, person, case, tasks)
     return render(
         request,
         "cases/detail.html",
@@ -149,6 +151,7 @@ async def case_page(request: Request, person: PagePerson, case_id: str) -> Respo
         overdue=_overdue(case, utcnow()),
         why=_why(case, entries),
         workflow_url=workflow_url,
+        forms=forms,
     )
 
 

@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import account, board, cases, dashboards, inbox, pages
+from api.ui import account, board, case_actions, cases, dashboards, inbox, pages
 from api.ui.render import (
     STATIC_DIR,
     LoginRequired,
@@ -23,6 +23,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(inbox.router)
     app.include_router(cases.router)
+    app.include_router(case_actions.router)
     app.include_router(dashboards.router)
     app.include_router(board.router)
 
