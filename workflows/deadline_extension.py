@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from models.deadline import DeadlineState, TaskStatus
     from models.duration import Duration
 
-from workflows.deadline_text import CHINA_TIME
+from workflows.deadline_text import CHINA_TIME, show, status_word
 
 
 def as_aware(at: datetime) -> datetime:
@@ -28,34 +28,30 @@ def check_extension(
 ) -> None:
     """Raise ValueError saying why the extension is refused, or return if it is allowed."""
     spec = state.spec
+    task = f"任务“{spec.title}”"
     if state.status is not TaskStatus.OPEN:
-        raise ValueError(f"task {spec.task_id} is {state.status.value}: it cannot be extended")
+        raise ValueError(f"{task}已{status_word(state.status)}，不能延期")
     if state.schedule is None:
-        raise ValueError(f"task {spec.task_id} is being scheduled: try again shortly")
+        raise ValueError(f"{task}正在排定期限，请稍后再试")
     if role not in spec.extension_roles:
         raise ValueError(
-            f"role {role!r} may not extend task {spec.task_id} "
-            f"(allowed: {', '.join(spec.extension_roles)})"
+            f"角色 {role!r} 无权为{task}延期（可批准延期：{'、'.join(spec.extension_roles)}）"
         )
     if state.extensions >= spec.max_extensions:
         raise ValueError(
-            f"task {spec.task_id} has had {state.extensions} extension(s), "
-            f"the most its rules allow ({spec.max_extensions})"
+            f"{task}已延期 {state.extensions} 次，已达规则允许的上限（{spec.max_extensions} 次）"
         )
     if not reason.strip():
-        raise ValueError("an extension needs a reason")
+        raise ValueError("延期须说明理由")
     if not actor.strip():
-        raise ValueError("an extension needs the actor who grants it")
+        raise ValueError("延期须写明批准人")
     if (new_due_at is None) == (by is None):
-        raise ValueError("give exactly one of new_due_at, by")
+        raise ValueError("new_due_at 与 by 须且只须给出一项")
     if by is not None and by.is_zero:
-        raise ValueError("an extension must move the due time: 'by' is zero")
+        raise ValueError("延期须推迟期限：by 为零")
     if new_due_at is not None:
         new_due = as_aware(new_due_at)
         if new_due <= state.schedule.due_at:
-            raise ValueError(
-                f"the new due time {new_due.isoformat()} is not later than "
-                f"the current one {state.schedule.due_at.isoformat()}"
-            )
+            raise ValueError(f"新期限 {show(new_due)} 不晚于现期限 {show(state.schedule.due_at)}")
         if new_due <= now:
-            raise ValueError(f"the new due time {new_due.isoformat()} is past")
+            raise ValueError(f"新期限 {show(new_due)} 已经过去")

@@ -19,6 +19,11 @@ _STATUS = {
 }
 
 
+def status_word(status: TaskStatus) -> str:
+    """A task's status in a sentence: 已答复, 已失效 …"""
+    return _STATUS[status]
+
+
 def show(at: datetime) -> str:
     """A time as people in China read it: 2026-10-10 09:00."""
     return at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")

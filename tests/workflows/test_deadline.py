@@ -213,11 +213,11 @@ async def test_extensions_move_due_reset_the_card_and_respect_the_rules(
                 ExtendInput(
                     actor="grid-3", role="grid_worker", reason="想延期", by=Duration.parse("1wd")
                 ),
-                "may not extend",
+                "无权为任务",
             ),
             (
                 ExtendInput(actor="admin-1", role="admin", reason="再延", by=Duration.parse("1wd")),
-                "the most its rules allow",
+                "已达规则允许的上限",
             ),
         ]
         for request, why in refusals:

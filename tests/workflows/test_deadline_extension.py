@@ -40,18 +40,18 @@ def test_an_allowed_extension_passes() -> None:
 @pytest.mark.parametrize(
     ("state", "request_fields", "why"),
     [
-        (_state(status=TaskStatus.ANSWERED), {}, "is answered: it cannot be extended"),
-        (_state(status=TaskStatus.EXPIRED), {}, "is expired: it cannot be extended"),
-        (_state(schedule=None), {}, "being scheduled"),
-        (_state(), {"role": "grid_worker"}, "role 'grid_worker' may not extend"),
-        (_state(extensions=2), {}, "has had 2 extension(s), the most its rules allow (2)"),
-        (_state(), {"reason": "  "}, "needs a reason"),
-        (_state(), {"actor": ""}, "needs the actor"),
-        (_state(), {"new_due_at": DUE + timedelta(days=1)}, "exactly one of new_due_at, by"),
-        (_state(), {"by": None}, "exactly one of new_due_at, by"),
-        (_state(), {"by": Duration.parse("0d")}, "'by' is zero"),
-        (_state(), {"by": None, "new_due_at": DUE}, "is not later than the current one"),
-        (_state(), {"by": None, "new_due_at": DUE - timedelta(days=1)}, "is not later than"),
+        (_state(status=TaskStatus.ANSWERED), {}, "已答复，不能延期"),
+        (_state(status=TaskStatus.EXPIRED), {}, "已失效，不能延期"),
+        (_state(schedule=None), {}, "正在排定期限"),
+        (_state(), {"role": "grid_worker"}, "角色 'grid_worker' 无权为任务"),
+        (_state(extensions=2), {}, "已延期 2 次，已达规则允许的上限（2 次）"),
+        (_state(), {"reason": "  "}, "延期须说明理由"),
+        (_state(), {"actor": ""}, "延期须写明批准人"),
+        (_state(), {"new_due_at": DUE + timedelta(days=1)}, "new_due_at 与 by 须且只须给出一项"),
+        (_state(), {"by": None}, "new_due_at 与 by 须且只须给出一项"),
+        (_state(), {"by": Duration.parse("0d")}, "by 为零"),
+        (_state(), {"by": None, "new_due_at": DUE}, "不晚于现期限"),
+        (_state(), {"by": None, "new_due_at": DUE - timedelta(days=1)}, "不晚于现期限"),
     ],
 )
 def test_refusals_say_why(state: DeadlineState, request_fields: dict[str, Any], why: str) -> None:
@@ -63,7 +63,7 @@ def test_refusals_say_why(state: DeadlineState, request_fields: dict[str, Any], 
 def test_a_new_due_time_already_past_is_refused() -> None:
     """Extending an overdue task to a time that has also passed would change nothing."""
     late_now = DUE + timedelta(days=3)
-    with pytest.raises(ValueError, match="is past"):
+    with pytest.raises(ValueError, match="已经过去"):
         check_extension(
             _state(), now=late_now, **_request(by=None, new_due_at=DUE + timedelta(days=1))
         )
@@ -71,7 +71,7 @@ def test_a_new_due_time_already_past_is_refused() -> None:
 
 def test_a_naive_new_due_time_is_read_as_china_time() -> None:
     """A due time typed without a zone means Beijing time: 17:00 then is 09:00 UTC."""
-    with pytest.raises(ValueError, match=r"2027-03-12T17:00:00\+08:00 is not later"):
+    with pytest.raises(ValueError, match="新期限 2027-03-12 17:00 不晚于现期限"):
         check_extension(
             _state(),
             now=NOW,

@@ -231,7 +231,7 @@ async def test_extension_moves_the_deadline_the_case_holds_at(
             await stop(handle)
 
     assert "期限已延至" in extended.message
-    assert "the most its rules allow (1)" in str(again.value.cause)
+    assert "已达规则允许的上限（1 次）" in str(again.value.cause)
     assert on_friday.snapshot.status == "awaiting_opinion"
     assert on_friday.snapshot.due_at == friday + 4 * DAY
     policy = entries(held.timeline, "deadline_policy_decided")[0]
