@@ -20,6 +20,7 @@ from workflows.case_tasks import CaseDeadlineTask
 from workflows.case_text import CLOSED_WORDS, due_rule, period_year, problems, said, shown
 from workflows.deadline_extension import as_aware
 from workflows.deadline_text import CHINA_TIME, show
+from workflows.dual_assessment_endings import AssessmentEndings
 
 with workflow.unsafe.imports_passed_through():
     from activities.registry import RegistryActivities
@@ -38,7 +39,6 @@ with workflow.unsafe.imports_passed_through():
     from rules.engine.processes.dual_assessment import GradeCheck
 
 S = AssessmentStatus
-OPINION_READY = "grassroots.assessment.opinion_ready"
 _OPENED = "grassroots.assessment.opened"
 _SUBMITTED = "grassroots.assessment.opinion_submitted"
 _CLOSED = "grassroots.assessment.closed"
@@ -50,7 +50,7 @@ inside the workflow task); earlier ones in an activity. History records the fact
 
 
 @workflow.defn(name="dual_assessment")
-class DualAssessmentWorkflow(CaseWorkflow):
+class DualAssessmentWorkflow(AssessmentEndings, CaseWorkflow):
     """One subject's assessment on one occasion and period, until the opinion is delivered."""
 
     @workflow.init
@@ -221,58 +221,6 @@ class DualAssessmentWorkflow(CaseWorkflow):
                 self._release(task, self._override)
                 return
         await self._deliver(task, closes_at)
-
-    async def _deliver(self, task: CaseDeadlineTask, closes_at: datetime) -> None:
-        c, state = self._case, task.state
-        answer = state.answer or {}
-        opinion = {**answer, "actor": state.answered_by, "submitted_at": state.answered_at}
-        c.summary.update(grade=answer.get("grade"), late=state.late, flagged=False)
-        c.emit("opinion_ready", OPINION_READY, self._outcome(opinion, late=state.late))
-        c.set_status(S.OPINION_READY)
-        await c.wait_until(lambda: self._closing, closes_at)
-        c.note("case_closed", "考核已结束，案件结案" if self._closing else "考核截止，案件结案")
-        c.set_status(S.CLOSED)
-
-    def _close_without_opinion(self, reason: str) -> None:
-        c = self._case
-        c.summary.update(flagged=True, reason=reason)
-        c.emit("opinion_ready", OPINION_READY, self._outcome(None, flagged=True, reason=reason))
-        c.note("case_closed", f"未出具意见结案（已标记）：{reason}")
-        c.set_status(S.CLOSED_WITHOUT_OPINION)
-
-    def _release(self, task: CaseDeadlineTask, override: OverrideInput) -> None:
-        c = self._case
-        task.cancel(override.actor, f"授权放行：{override.reason}")
-        reason = f"经授权放行（{override.role}）：{override.reason}"
-        c.summary.update(flagged=True, reason=reason, overridden_by=override.actor)
-        outcome = self._outcome(None, flagged=True, reason=reason)
-        outcome["override"] = override.model_dump()
-        c.emit("opinion_ready", OPINION_READY, outcome)
-        c.note("case_closed", f"未出具意见，{reason}，案件结案", actor=override.actor)
-        c.set_status(S.OVERRIDDEN)
-
-    def _outcome(
-        self,
-        opinion: dict[str, Any] | None,
-        *,
-        late: bool = False,
-        flagged: bool = False,
-        reason: str | None = None,
-    ) -> dict[str, Any]:
-        opened = self._opened
-        assert opened is not None  # an outcome follows a valid opening event
-        return {
-            "subject_type": opened.subject_type,
-            "subject_id": opened.subject_id,
-            "occasion": opened.occasion,
-            "period": opened.period,
-            "consulted_org": self._case.community_id,
-            "opinion": opinion,
-            "late": late,
-            "flagged": flagged,
-            "reason": reason,
-            "evidence": self._evidence,
-        }
 
     @property
     def _rules(self) -> DualAssessment:
