@@ -43,7 +43,10 @@ class AssessmentEndings:
         c.note("case_closed", f"未出具意见结案（已标记）：{reason}")
         c.set_status(S.CLOSED_WITHOUT_OPINION)
 
-    def _release(self, task: CaseDeadlineTask, override: OverrideInput) -> None:
+    def _release(
+        self, task: CaseDeadlineTask, override: OverrideInput, *, missing: str = "未出具意见"
+    ) -> None:
+        """Close a held case on an authorised override; ``missing`` is what it was held for."""
         c = self._case
         task.cancel(override.actor, f"授权放行：{override.reason}")
         reason = f"经授权放行（{override.role}）：{override.reason}"
@@ -51,7 +54,7 @@ class AssessmentEndings:
         outcome = self._outcome(None, flagged=True, reason=reason)
         outcome["override"] = override.model_dump()
         c.emit("opinion_ready", OPINION_READY, outcome)
-        c.note("case_closed", f"未出具意见，{reason}，案件结案", actor=override.actor)
+        c.note("case_closed", f"{missing}，{reason}，案件结案", actor=override.actor)
         c.set_status(S.OVERRIDDEN)
 
     def _outcome(

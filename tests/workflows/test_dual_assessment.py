@@ -333,7 +333,9 @@ async def test_no_community_found_waits_for_an_authorised_assignment(
     assert "无权指定社区" in str(refused.value.cause)
     assert "assignment_needed" in kinds(waiting.timeline)
     assert assigned.snapshot.community_id == "c-north"
-    assert assigned.tasks[0].spec.owner == "c-north"
+    tasks = {task.spec.task_id: task for task in assigned.tasks}
+    assert tasks["opinion"].spec.owner == "c-north"
+    assert tasks["assign"].status is TaskStatus.ANSWERED
     assert entries(assigned.timeline, "consulted_org_assigned")[0].actor == "street-1"
 
 
