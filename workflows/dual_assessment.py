@@ -9,7 +9,8 @@ an authorised override). The result goes out as ``grassroots.assessment.opinion_
 
 From case-engine revision ANSWERS_ENGINE on, a case whose community the rules cannot find opens a
 task for the person who must name one, due when the opinion would be and under the same deadline
-policy, instead of waiting unseen.
+policy, instead of waiting unseen; and a subject out of scope (or unknown to the registry) is
+answered too, with ``opinion_ready`` saying ``consulted: false``.
 """
 
 from datetime import datetime
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.case import RETRY, TIMEOUT, CaseCore, CaseWorkflow
+from workflows.case import ANSWERS_ENGINE, RETRY, TIMEOUT, CaseCore, CaseWorkflow
 from workflows.case_tasks import CaseDeadlineTask
 from workflows.case_text import CLOSED_WORDS, due_rule, period_year, problems, said, shown
 from workflows.deadline_extension import as_aware
@@ -72,6 +73,7 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
         )
         self._opened: AssessmentOpened | None = None
         self._subject: dict[str, Any] = {}
+        self._known = True  # whether the registry knows the subject
         self._evidence: dict[str, Any] = {}
         self._task: CaseDeadlineTask | None = None
         self._assign_task: CaseDeadlineTask | None = None
@@ -115,6 +117,13 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
         d, now = self._rules, workflow.now()
         scope = d.in_scope(self._subject, occasion, period, now)
         if not c.decided("scope_decided", said("属于征求社区意见范围", scope), scope):
+            if c.engine >= ANSWERS_ENGINE:
+                self._out_of_scope(
+                    "不属于规则规定的征求意见范围"
+                    if self._known
+                    else "登记库中无此考核对象，按事件所附信息不属于规则规定的征求意见范围"
+                )
+                return
             c.summary["reason"] = "不属于规则规定的征求意见范围"
             c.note("case_closed", "考核对象不属于征求社区意见范围，案件结束")
             c.set_status(S.OUT_OF_SCOPE)
@@ -169,6 +178,7 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
                 retry_policy=RETRY,
             )
         self._subject = found.facts.model_dump()
+        self._known = found.known
         c.subject_label = found.label
         c.inputs["subject"] = self._subject
         c.note(

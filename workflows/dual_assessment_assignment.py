@@ -44,6 +44,9 @@ class ConsultedOrgAssignment(AssessmentEndings):
     async def _manual_assignment(self, opened_at: datetime, closes_at: datetime) -> str | None:
         c = self._case
         if self._rules.model.no_consulted_org == "out_of_scope":
+            if c.engine >= ANSWERS_ENGINE:
+                self._out_of_scope(f"{NO_ORG}，按规则不征求意见")
+                return None
             c.note("case_closed", "规则未能确定征求意见的社区，按规则不征求意见，案件结束")
             c.set_status(S.OUT_OF_SCOPE)
             return None

@@ -1,12 +1,13 @@
 """How a P1 双向考核 case ends: the opinion delivered, a flagged close without it, or an authorised
-override of a hold; each sends ``grassroots.assessment.opinion_ready`` to the assessing system."""
+override of a hold, and (from case-engine revision ANSWERS_ENGINE on) a subject out of scope;
+each sends ``grassroots.assessment.opinion_ready`` to the assessing system."""
 
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 
-from workflows.case import CaseCore
+from workflows.case import ANSWERS_ENGINE, CaseCore
 from workflows.case_tasks import CaseDeadlineTask
 
 with workflow.unsafe.imports_passed_through():
@@ -57,6 +58,14 @@ class AssessmentEndings:
         c.note("case_closed", f"{missing}，{reason}，案件结案", actor=override.actor)
         c.set_status(S.OVERRIDDEN)
 
+    def _out_of_scope(self, reason: str) -> None:
+        """No community opinion is sought; the assessing system is told so, with the reason."""
+        c = self._case
+        c.summary.update(flagged=False, reason=reason)
+        c.emit("opinion_ready", OPINION_READY, self._outcome(None, consulted=False, reason=reason))
+        c.note("case_closed", f"不征求社区意见，案件结束：{reason}")
+        c.set_status(S.OUT_OF_SCOPE)
+
     def _outcome(
         self,
         opinion: dict[str, Any] | None,
@@ -64,10 +73,13 @@ class AssessmentEndings:
         late: bool = False,
         flagged: bool = False,
         reason: str | None = None,
+        consulted: bool = True,
     ) -> dict[str, Any]:
+        """The ``opinion_ready`` data; from ANSWERS_ENGINE on, ``consulted`` says whether a
+        community's opinion was sought at all (False: out of scope, nothing will follow)."""
         opened = self._opened
         assert opened is not None  # an outcome follows a valid opening event
-        return {
+        outcome = {
             "subject_type": opened.subject_type,
             "subject_id": opened.subject_id,
             "occasion": opened.occasion,
@@ -79,3 +91,6 @@ class AssessmentEndings:
             "reason": reason,
             "evidence": self._evidence,
         }
+        if self._case.engine >= ANSWERS_ENGINE:
+            outcome["consulted"] = consulted
+        return outcome

@@ -1,6 +1,6 @@
 """P1 双向考核 cases of case-engine revision 2 (ANSWERS_ENGINE) that the rules alone cannot carry:
 no community found leaves a task in the street committee's inbox, under the rule set's deadline
-policy.
+policy; a subject out of scope (or unknown) is answered with ``consulted: false``.
 
 Windows as in ``tests/workflows/test_dual_assessment.py``: ``closes_at`` is the Friday after a
 quiet Friday, so the opinion (and the assignment, due with it) falls due on the quiet Friday.
@@ -20,6 +20,7 @@ from tests.workflows.assessment_support import (
     cadre_facts,
     open_assessment,
     opinion_data,
+    unit_facts,
 )
 from tests.workflows.case_support import (
     DAY,
@@ -163,6 +164,7 @@ async def test_unassigned_past_due_holds_until_the_community_is_named_and_answer
     [event] = store.events(handle.id)
     assert event.data["opinion"]["grade"] == "称职"
     assert (event.data["consulted_org"], event.data["flagged"]) == ("c-north", False)
+    assert event.data["consulted"] is True
     tasks = store.snapshot(handle.id).tasks
     assert [(t.task_id, t.status) for t in tasks] == [
         ("assign", TaskStatus.ANSWERED),
@@ -213,7 +215,7 @@ async def test_unassigned_past_due_holds_until_an_authorised_override(
     assert entries(result.timeline, "case_closed")[0].summary.startswith("未指定征求意见的社区")
     [event] = store.events(handle.id)
     assert (event.data["opinion"], event.data["flagged"]) == (None, True)
-    assert event.data["consulted_org"] is None
+    assert (event.data["consulted_org"], event.data["consulted"]) == (None, True)
     assert event.data["override"]["actor"] == "street-1"
     assert [(t.task_id, t.status) for t in store.snapshot(handle.id).tasks] == [
         ("assign", TaskStatus.CANCELLED)
@@ -245,6 +247,85 @@ async def test_unassigned_past_due_closes_flagged_under_close_without_opinion(
     [event] = store.events(handle.id)
     assert (event.data["opinion"], event.data["flagged"]) == (None, True)
     assert event.data["reason"] == "逾期未指定征求意见的社区"
+    assert event.data["consulted"] is True
     assert [(t.task_id, t.status) for t in store.snapshot(handle.id).tasks] == [
         ("assign", TaskStatus.CANCELLED)
     ]
+
+
+async def test_unknown_unit_is_answered_not_consulted(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """A unit the registry does not know is out of scope: the assessing system gets opinion_ready
+    with consulted false and the reason, and the timeline says the registry did not know it."""
+    unit = unit_facts(unique("unit"))
+    registry, rules = FakeRegistry(), await rule_registry(tmp_path)
+    closes_at = await time_skipping_env.get_current_time() + 30 * DAY
+    async with case_worker(client, task_queue, rules, registry) as store:
+        handle = await open_assessment(client, task_queue, rules.active.version, unit, closes_at)
+        try:
+            result = await finish(time_skipping_env, handle)
+        finally:
+            await stop(handle)
+
+    assert result.status == "out_of_scope"
+    reason = "登记库中无此考核对象，按事件所附信息不属于规则规定的征求意见范围"
+    assert result.summary["reason"] == reason
+    facts = entries(result.timeline, "facts_gathered")[0]
+    assert facts.summary.startswith("登记库中无此考核对象")
+    assert facts.detail["known"] is False
+    assert reason in entries(result.timeline, "case_closed")[0].summary
+    [event] = store.events(handle.id)
+    assert event.type == "grassroots.assessment.opinion_ready"
+    assert (event.data["opinion"], event.data["flagged"], event.data["consulted"]) == (
+        None,
+        False,
+        False,
+    )
+    assert (event.data["subject_id"], event.data["reason"]) == (unit.id, reason)
+    assert store.snapshot(handle.id).tasks == []
+
+
+async def test_no_community_under_out_of_scope_rule_is_answered_not_consulted(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """With no_consulted_org: out_of_scope, a subject with no community is answered at once."""
+    cadre = homeless_cadre()
+    registry = FakeRegistry()
+    rules = await rule_registry(
+        tmp_path, {"dual_assessment.yaml": [("org: manual_task", "org: out_of_scope")]}
+    )
+    registry.subjects[cadre.id] = cadre
+    closes_at = await time_skipping_env.get_current_time() + 30 * DAY
+    async with case_worker(client, task_queue, rules, registry) as store:
+        handle = await open_assessment(client, task_queue, rules.active.version, cadre, closes_at)
+        try:
+            result = await finish(time_skipping_env, handle)
+        finally:
+            await stop(handle)
+
+    assert result.status == "out_of_scope"
+    [event] = store.events(handle.id)
+    assert (event.data["opinion"], event.data["consulted"]) == (None, False)
+    assert event.data["reason"] == "规则未能确定征求意见的社区，按规则不征求意见"
+
+
+async def test_engine1_out_of_scope_case_sends_nothing(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """A case started under revision 1 keeps its old ending: out of scope, no event."""
+    unit = unit_facts(unique("unit"))
+    registry, rules = FakeRegistry(), await rule_registry(tmp_path)
+    closes_at = await time_skipping_env.get_current_time() + 30 * DAY
+    async with case_worker(client, task_queue, rules, registry) as store:
+        handle = await open_assessment(
+            client, task_queue, rules.active.version, unit, closes_at, engine=1
+        )
+        try:
+            result = await finish(time_skipping_env, handle)
+        finally:
+            await stop(handle)
+
+    assert result.status == "out_of_scope"
+    assert result.summary["reason"] == "不属于规则规定的征求意见范围"
+    assert store.events(handle.id) == []
