@@ -6,6 +6,11 @@ task is due a rule-set lead time before the assessment closes, with the rule set
 escalation ladder; a grade the evidence rules out is refused with its reason; with no opinion by
 the due time the rules choose ``close_without_opinion`` or ``hold`` (until the opinion arrives or
 an authorised override). The result goes out as ``grassroots.assessment.opinion_ready``.
+
+From case-engine revision ANSWERS_ENGINE on, a case whose community the rules cannot find opens a
+task for the person who must name one, due when the opinion would be and under the same deadline
+policy, instead of waiting unseen; and a subject out of scope (or unknown to the registry) is
+answered too, with ``opinion_ready`` saying ``consulted: false``.
 """
 
 from datetime import datetime
@@ -15,15 +20,16 @@ from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.case import RETRY, TIMEOUT, CaseCore, CaseWorkflow
+from workflows.case import ANSWERS_ENGINE, RETRY, TIMEOUT, CaseCore, CaseWorkflow
 from workflows.case_tasks import CaseDeadlineTask
 from workflows.case_text import CLOSED_WORDS, due_rule, period_year, problems, said, shown
 from workflows.deadline_extension import as_aware
 from workflows.deadline_text import CHINA_TIME, show
+from workflows.dual_assessment_assignment import ANCHORS, NO_ORG, ConsultedOrgAssignment
 
 with workflow.unsafe.imports_passed_through():
     from activities.registry import RegistryActivities
-    from models.case_actions import AssignInput, CaseActionResult, CaseResult, OverrideInput
+    from models.case_actions import CaseActionResult, CaseResult, OverrideInput
     from models.deadline import TaskStatus
     from models.dual_assessment import ASSESSMENT_STATUS_LABELS as LABELS
     from models.dual_assessment import (
@@ -34,23 +40,20 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.events import CaseStartInput, InboundEvent
     from rules.engine.evaluate import Decision
-    from rules.engine.processes import DualAssessment
     from rules.engine.processes.dual_assessment import GradeCheck
 
 S = AssessmentStatus
-OPINION_READY = "grassroots.assessment.opinion_ready"
 _OPENED = "grassroots.assessment.opened"
 _SUBMITTED = "grassroots.assessment.opinion_submitted"
 _CLOSED = "grassroots.assessment.closed"
 _SUBJECT_TYPES = {"unit": "单位", "cadre": "干部"}
-_ANCHORS = {"closes_at": "考核截止", "opened_at": "考核开始"}
 LOCAL_FACTS = "local-subject-facts"
 """Patch id: cases started since read the registry facts in a local activity (on the worker,
 inside the workflow task); earlier ones in an activity. History records the facts either way."""
 
 
 @workflow.defn(name="dual_assessment")
-class DualAssessmentWorkflow(CaseWorkflow):
+class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
     """One subject's assessment on one occasion and period, until the opinion is delivered."""
 
     @workflow.init
@@ -70,8 +73,10 @@ class DualAssessmentWorkflow(CaseWorkflow):
         )
         self._opened: AssessmentOpened | None = None
         self._subject: dict[str, Any] = {}
+        self._known = True  # whether the registry knows the subject
         self._evidence: dict[str, Any] = {}
         self._task: CaseDeadlineTask | None = None
+        self._assign_task: CaseDeadlineTask | None = None
         self._assigned: str | None = None
         self._closing = False
         self._override: OverrideInput | None = None
@@ -112,17 +117,22 @@ class DualAssessmentWorkflow(CaseWorkflow):
         d, now = self._rules, workflow.now()
         scope = d.in_scope(self._subject, occasion, period, now)
         if not c.decided("scope_decided", said("属于征求社区意见范围", scope), scope):
+            if c.engine >= ANSWERS_ENGINE:
+                self._out_of_scope(
+                    "不属于规则规定的征求意见范围"
+                    if self._known
+                    else "登记库中无此考核对象，按事件所附信息不属于规则规定的征求意见范围"
+                )
+                return
             c.summary["reason"] = "不属于规则规定的征求意见范围"
             c.note("case_closed", "考核对象不属于征求社区意见范围，案件结束")
             c.set_status(S.OUT_OF_SCOPE)
             return
         consulted = d.consulted_org(self._subject, occasion, period, now)
-        found = (
-            f"征求 {consulted.result} 的意见" if consulted.result else "规则未能确定征求意见的社区"
-        )
+        found = f"征求 {consulted.result} 的意见" if consulted.result else NO_ORG
         org = c.decided("consulted_org_decided", said(found, consulted), consulted)
         if org is None:
-            org = await self._manual_assignment(closes_at)
+            org = await self._manual_assignment(opened_at, closes_at)
             if org is None:
                 return
         c.community_id = c.summary["consulted_org"] = org
@@ -139,7 +149,7 @@ class DualAssessmentWorkflow(CaseWorkflow):
             opened_at=opened_at,
             decided=lambda due: c.decided(
                 "opinion_due_decided",
-                f"意见期限：{show(due)}（{due_rule(rule.result, _ANCHORS)}）",
+                f"意见期限：{show(due)}（{due_rule(rule.result, ANCHORS)}）",
                 rule,
             ),
         )
@@ -168,6 +178,7 @@ class DualAssessmentWorkflow(CaseWorkflow):
                 retry_policy=RETRY,
             )
         self._subject = found.facts.model_dump()
+        self._known = found.known
         c.subject_label = found.label
         c.inputs["subject"] = self._subject
         c.note(
@@ -177,20 +188,6 @@ class DualAssessmentWorkflow(CaseWorkflow):
             else "登记库中无此考核对象，按事件所附信息办理",
             detail={"known": found.known, "facts": self._subject, "sources": found.sources},
         )
-
-    async def _manual_assignment(self, closes_at: datetime) -> str | None:
-        c = self._case
-        if self._rules.model.no_consulted_org == "out_of_scope":
-            c.note("case_closed", "规则未能确定征求意见的社区，按规则不征求意见，案件结束")
-            c.set_status(S.OUT_OF_SCOPE)
-            return None
-        c.note("assignment_needed", "规则未能确定征求意见的社区，待人工指定")
-        c.set_status(S.AWAITING_ASSIGNMENT)
-        await c.wait_until(lambda: self._assigned is not None or self._closing, closes_at)
-        if self._assigned is not None:
-            return self._assigned
-        self._close_without_opinion("考核结束前未指定征求意见的社区")
-        return None
 
     async def _await_opinion(self, task: CaseDeadlineTask, closes_at: datetime) -> None:
         c = self._case
@@ -221,62 +218,6 @@ class DualAssessmentWorkflow(CaseWorkflow):
                 self._release(task, self._override)
                 return
         await self._deliver(task, closes_at)
-
-    async def _deliver(self, task: CaseDeadlineTask, closes_at: datetime) -> None:
-        c, state = self._case, task.state
-        answer = state.answer or {}
-        opinion = {**answer, "actor": state.answered_by, "submitted_at": state.answered_at}
-        c.summary.update(grade=answer.get("grade"), late=state.late, flagged=False)
-        c.emit("opinion_ready", OPINION_READY, self._outcome(opinion, late=state.late))
-        c.set_status(S.OPINION_READY)
-        await c.wait_until(lambda: self._closing, closes_at)
-        c.note("case_closed", "考核已结束，案件结案" if self._closing else "考核截止，案件结案")
-        c.set_status(S.CLOSED)
-
-    def _close_without_opinion(self, reason: str) -> None:
-        c = self._case
-        c.summary.update(flagged=True, reason=reason)
-        c.emit("opinion_ready", OPINION_READY, self._outcome(None, flagged=True, reason=reason))
-        c.note("case_closed", f"未出具意见结案（已标记）：{reason}")
-        c.set_status(S.CLOSED_WITHOUT_OPINION)
-
-    def _release(self, task: CaseDeadlineTask, override: OverrideInput) -> None:
-        c = self._case
-        task.cancel(override.actor, f"授权放行：{override.reason}")
-        reason = f"经授权放行（{override.role}）：{override.reason}"
-        c.summary.update(flagged=True, reason=reason, overridden_by=override.actor)
-        outcome = self._outcome(None, flagged=True, reason=reason)
-        outcome["override"] = override.model_dump()
-        c.emit("opinion_ready", OPINION_READY, outcome)
-        c.note("case_closed", f"未出具意见，{reason}，案件结案", actor=override.actor)
-        c.set_status(S.OVERRIDDEN)
-
-    def _outcome(
-        self,
-        opinion: dict[str, Any] | None,
-        *,
-        late: bool = False,
-        flagged: bool = False,
-        reason: str | None = None,
-    ) -> dict[str, Any]:
-        opened = self._opened
-        assert opened is not None  # an outcome follows a valid opening event
-        return {
-            "subject_type": opened.subject_type,
-            "subject_id": opened.subject_id,
-            "occasion": opened.occasion,
-            "period": opened.period,
-            "consulted_org": self._case.community_id,
-            "opinion": opinion,
-            "late": late,
-            "flagged": flagged,
-            "reason": reason,
-            "evidence": self._evidence,
-        }
-
-    @property
-    def _rules(self) -> DualAssessment:
-        return DualAssessment.of(self._case.rules)
 
     # --- Opinions -------------------------------------------------------------------------------
 
@@ -355,12 +296,18 @@ class DualAssessmentWorkflow(CaseWorkflow):
     def _on_closed(self, event: InboundEvent) -> None:
         c = self._case
         self._closing = True
+        waiting = self._task if self._task is not None else self._assign_task
         held = c.status == S.HELD or (
-            self._task is not None
-            and self._task.status is TaskStatus.OPEN
+            waiting is not None
+            and waiting.status is TaskStatus.OPEN
             and self._rules.model.opinion_task.on_deadline == "hold"
         )
-        tail = "；社区意见未出具，按规则挂起，须补交意见或授权放行后方可结案" if held else ""
+        missing = (
+            "尚未指定征求意见的社区，按规则挂起，须指定社区"
+            if waiting is not None and waiting is self._assign_task
+            else "社区意见未出具，按规则挂起，须补交意见"
+        )
+        tail = f"；{missing}或授权放行后方可结案" if held else ""
         c.note("assessment_closed", f"考核单位通知考核已结束{tail}", actor=event.source)
 
     def _on_event(self, event: InboundEvent) -> None:
@@ -392,29 +339,9 @@ class DualAssessmentWorkflow(CaseWorkflow):
         roles = self._rules.model.opinion_task.override_roles
         if self._case.status != S.HELD or self._override is not None:
             raise ValueError("只有逾期挂起的考核才能授权放行")
+        if self._task is None and self._assigned is not None:
+            raise ValueError("已指定征求意见的社区，将向社区发出意见任务，不能再授权放行")
         if request.role not in roles:
             raise ValueError(f"角色 {request.role!r} 无权授权放行（可授权：{'、'.join(roles)}）")
         if not request.reason.strip() or not request.actor.strip():
             raise ValueError("授权放行须写明操作人和理由")
-
-    @workflow.update
-    def assign_consulted_org(self, request: AssignInput) -> CaseActionResult:
-        """Name the community organisation to consult when the rules found none."""
-        self._assigned = request.org_id
-        self._case.note(
-            "consulted_org_assigned",
-            f"人工指定征求意见的社区：{request.org_id}",
-            actor=request.actor,
-            detail={"role": request.role, "reason": request.reason},
-        )
-        return self._case.result(f"已指定 {request.org_id} 出具意见")
-
-    @assign_consulted_org.validator
-    def _validate_assign(self, request: AssignInput) -> None:
-        roles = ("admin", *self._rules.model.opinion_task.override_roles)
-        if self._case.status != S.AWAITING_ASSIGNMENT or self._assigned is not None:
-            raise ValueError("案件不在待指定社区状态")
-        if request.role not in roles:
-            raise ValueError(f"角色 {request.role!r} 无权指定社区（可指定：{'、'.join(roles)}）")
-        if not request.org_id.strip() or not request.actor.strip():
-            raise ValueError("须写明社区和操作人")

@@ -29,7 +29,7 @@ from db.sample import load_sample_registry
 from db.session import create_engine, session_factory
 from db.tables import METADATA
 from models.case import ProjectCaseInput, ProjectCaseResult
-from models.case_actions import CaseResult, MoveRulesInput, OverrideInput
+from models.case_actions import AssignInput, CaseResult, MoveRulesInput, OverrideInput
 from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
 from rules.engine.registry import RuleRegistry
 from rules.engine.versions import FileRuleVersionStore
@@ -192,6 +192,77 @@ async def held_moved_and_overridden(env: WorkflowEnvironment, task_queue: str, r
     return case_id
 
 
+async def _unassigned(
+    env: WorkflowEnvironment, task_queue: str, rig: CaseRig, subject_id: str
+) -> tuple[str, WorkflowHandle[Any, CaseResult]]:
+    """A cadre the registry does not know, a Party member by the event's own facts, with no
+    community to consult: the street committee's assignment task is overdue and the case held."""
+    period = "2026"
+    case_id = f"dual_assessment/{subject_id}/year_end_assessment/{period}"
+    closes_at = await _closes_at(env)
+    data = {
+        "subject_type": "cadre",
+        "subject_id": subject_id,
+        "occasion": "year_end_assessment",
+        "period": period,
+        "closes_at": closes_at.isoformat(),
+        "party_member": True,
+    }
+    handle = await _start(env, task_queue, case_id, _event("assessment.opened", data), rig.version)
+    await env.sleep(25 * DAY)
+    return case_id, handle
+
+
+async def unassigned_held_then_assigned(
+    env: WorkflowEnvironment, task_queue: str, rig: CaseRig
+) -> str:
+    """No community found: the assignment task goes overdue and the case holds; the street
+    committee names one, whose (late) opinion goes out and the assessment closes."""
+    case_id, handle = await _unassigned(env, task_queue, rig, "m9901")
+    await handle.execute_update(
+        DualAssessmentWorkflow.assign_consulted_org,
+        AssignInput(org_id="xinhua", actor="street-1", role="street_committee", reason="单位所在"),
+    )
+    await env.sleep(DAY)
+    opinion = {"subject_id": "m9901", "occasion": "year_end_assessment", "period": "2026"}
+    await handle.execute_update(
+        DualAssessmentWorkflow.submit_opinion,
+        _event("assessment.opinion_submitted", {**opinion, "grade": "称职", "actor": "书记"}),
+    )
+    await handle.signal(
+        DualAssessmentWorkflow.assessment_closed, _event("assessment.closed", opinion)
+    )
+    await _finished(env, handle)
+    return case_id
+
+
+async def unassigned_overridden(env: WorkflowEnvironment, task_queue: str, rig: CaseRig) -> str:
+    """No community found and none named by the due time: held, then an authorised override."""
+    case_id, handle = await _unassigned(env, task_queue, rig, "m9902")
+    await handle.execute_update(
+        DualAssessmentWorkflow.override_hold,
+        OverrideInput(actor="street-1", role="street_committee", reason="对象已调离"),
+    )
+    await _finished(env, handle)
+    return case_id
+
+
+async def unknown_subject_answered(env: WorkflowEnvironment, task_queue: str, rig: CaseRig) -> str:
+    """A unit the registry does not know is out of scope; opinion_ready says consulted false."""
+    case_id = "dual_assessment/org9903/year_end_assessment/2026"
+    closes_at = await _closes_at(env)
+    data = {"subject_type": "unit", "subject_id": "org9903", "occasion": "year_end_assessment"}
+    handle = await _start(
+        env,
+        task_queue,
+        case_id,
+        _event("assessment.opened", {**data, "period": "2026", "closes_at": closes_at.isoformat()}),
+        rig.version,
+    )
+    await _finished(env, handle)
+    return case_id
+
+
 async def denied_remediated_cleared(env: WorkflowEnvironment, task_queue: str, rig: CaseRig) -> str:
     """A property company outside the 大党委 is denied (blocked), joins, asks again and is
     cleared."""
@@ -267,6 +338,9 @@ async def conditional_lapsed(env: WorkflowEnvironment, task_queue: str, rig: Cas
 CASE_SCENARIOS: dict[str, CaseScenario] = {
     "opinion_after_refusal": opinion_after_refusal,
     "held_moved_and_overridden": held_moved_and_overridden,
+    "unassigned_held_then_assigned": unassigned_held_then_assigned,
+    "unassigned_overridden": unassigned_overridden,
+    "unknown_subject_answered": unknown_subject_answered,
     "denied_remediated_cleared": denied_remediated_cleared,
     "conditional_lapsed": conditional_lapsed,
 }

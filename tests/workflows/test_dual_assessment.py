@@ -275,7 +275,8 @@ async def test_out_of_scope_subject_closes_at_once_with_the_reason(
     subject: SubjectFacts,
     rule_steps: list[str],
 ) -> None:
-    """A subject no scope rule covers is closed at once, with the rules it was checked against."""
+    """A subject no scope rule covers is closed at once, with the rules it was checked against,
+    and the assessing system is told no opinion will come."""
     subject = subject.model_copy(update={"id": unique(subject.id)})
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
     registry.subjects[subject.id] = subject
@@ -293,7 +294,11 @@ async def test_out_of_scope_subject_closes_at_once_with_the_reason(
     assert scope["result"] is False
     assert [step["rule_id"] for step in scope["steps"]][: len(rule_steps)] == rule_steps
     assert store.snapshot(handle.id).tasks == []
-    assert store.events(handle.id) == []
+    [event] = store.events(handle.id)
+    assert event.type == "grassroots.assessment.opinion_ready"
+    assert (event.data["opinion"], event.data["flagged"]) == (None, False)
+    assert event.data["consulted"] is False
+    assert event.data["reason"] == "不属于规则规定的征求意见范围"
 
 
 async def test_no_community_found_waits_for_an_authorised_assignment(
@@ -333,7 +338,9 @@ async def test_no_community_found_waits_for_an_authorised_assignment(
     assert "无权指定社区" in str(refused.value.cause)
     assert "assignment_needed" in kinds(waiting.timeline)
     assert assigned.snapshot.community_id == "c-north"
-    assert assigned.tasks[0].spec.owner == "c-north"
+    tasks = {task.spec.task_id: task for task in assigned.tasks}
+    assert tasks["opinion"].spec.owner == "c-north"
+    assert tasks["assign"].status is TaskStatus.ANSWERED
     assert entries(assigned.timeline, "consulted_org_assigned")[0].actor == "street-1"
 
 
