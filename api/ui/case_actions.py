@@ -71,7 +71,11 @@ async def case_forms(
         ]
         if case.status == "held":
             forms.override = role in task_rule.override_roles
-        elif role in ("admin", *task_rule.override_roles):
+        # Held for want of a community (its "assign" task still open), it can still be named.
+        unassigned = case.status == "awaiting_assignment" or any(
+            task.task_id == "assign" and task.status == TaskStatus.OPEN.value for task in tasks
+        )
+        if unassigned and role in ("admin", *task_rule.override_roles):
             async with svc.sessions() as session:
                 forms.assign = await communities(session, person.communities)
     if any(task.status == TaskStatus.OPEN.value for task in tasks):

@@ -81,6 +81,14 @@ class Assessments:
         await self.api.wait_for(case_id, status="awaiting_assignment")
         return case_id
 
+    async def held_unassigned(self) -> str:
+        """An assessment still without a community to consult when the assessment closed: held
+        (``on_deadline: hold``) with its assignment task open."""
+        case_id = await self.awaiting_assignment()
+        await sleep_until(self.api.env, await quiet_friday(self.api.env) + 8 * DAY)
+        await self.api.wait_for(case_id, status="held")
+        return case_id
+
 
 @contextlib.asynccontextmanager
 async def assessment_cases(api: Api, task_queue: str, tmp_path: Path) -> AsyncIterator[Assessments]:

@@ -1,6 +1,7 @@
 """The case page's action forms over plain HTTP, on the app with a worker on the time-skipping
 server: who sees 授权放行, 指定征求意见的社区 and 延期, and what submitting them says."""
 
+import asyncio
 from pathlib import Path
 
 from tests.api.assessments import assessment_cases
@@ -105,3 +106,32 @@ async def test_the_page_offers_assignment_and_extension_to_those_the_rules_allow
         assert "期限已延至" in extended.text
         # One extension is all the opinion task's rules allow: the form goes.
         assert 'data-action="extend"' not in await _page(api, opinion, "street")
+
+
+async def test_a_case_held_for_want_of_a_community_can_still_be_given_one(
+    api: Api, task_queue: str, tmp_path: Path
+) -> None:
+    """Held because nobody named a community in time, the case's page still offers the
+    administrator 指定征求意见的社区, and naming one opens the opinion task."""
+    async with assessment_cases(api, task_queue, tmp_path) as cases:
+        held = await cases.held_unassigned()
+        page = await _page(api, held, "admin")
+        assert 'data-action="assign"' in page
+        assert 'data-action="override"' not in page  # admin is not an override role
+        posted = await api.http.post(
+            f"/cases/{held}/actions/assign",
+            data={"org_id": "c-b", "reason": "工作单位所在社区"},
+            headers={**api.auth("admin"), **HTMX},
+        )
+        assert posted.status_code == 200, posted.text
+        # The named community gets the opinion task (already past its due time, so the case
+        # stays held until the opinion or an override comes).
+        for _ in range(200):
+            case = await api.http.get(f"/api/cases/{held}", headers=api.auth("admin"))
+            tasks = {task["task_id"]: task for task in case.json()["tasks"]}
+            if "opinion" in tasks:
+                break
+            await asyncio.sleep(0.05)
+        assert tasks["opinion"]["owner"] == "c-b"
+        assert tasks["assign"]["status"] == "answered"
+        assert 'data-action="assign"' not in await _page(api, held, "admin")
