@@ -295,7 +295,7 @@ class AnnualInspectionWorkflow(CaseWorkflow):
             "conditions_confirmed",
             f"签署条件“{condition.text}”已落实：组织在签署前已加入社区大党委",
             actor=joined.source,
-            detail={"met_by": _JOINED, "task_id": condition.task_id, **joined.data},
+            detail={"met_by": _JOINED, **joined.data, "task_id": condition.task_id},
         )
         return True
 
