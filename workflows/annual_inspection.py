@@ -18,7 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflows.annual_inspection_steps import follow_up, record_checklist
-from workflows.case import RETRY, TIMEOUT, CaseCore, CaseWorkflow
+from workflows.case import ANSWERS_ENGINE, RETRY, TIMEOUT, CaseCore, CaseWorkflow
 from workflows.case_tasks import CaseDeadlineTask
 from workflows.case_text import due_rule, problems, said
 from workflows.deadline_text import CHINA_TIME, show
@@ -47,6 +47,7 @@ _JOINED = "grassroots.org.joined_big_committee"
 _DECISIONS = {"granted": "同意", "denied": "不予通过", "conditional": "附条件通过"}
 _FOLLOWING = (S.CONDITIONAL, S.CONDITION_OVERDUE)
 _ANCHORS = {"requested_at": "申请", "window_closes": "法定期限截止"}
+_OVERDUE = "社区党组织逾期未签署意见"
 
 
 @workflow.defn(name="annual_inspection")
@@ -70,6 +71,8 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         self._checklist: list[dict[str, Any]] = []
         self._window: dict[str, Any] = {}
         self._early: list[InboundEvent] = []
+        self._known = False  # whether the registry knows the organisation
+        self._joined: InboundEvent | None = None  # the organisation's join of the 大党委
 
     @workflow.run
     async def run(self, params: CaseStartInput) -> CaseResult:
@@ -92,17 +95,10 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         requested_at = c.event_time
         await self._gather_facts()
         c.inputs.update(year=request.year, requested_at=requested_at)
-        d, now = self._rules, workflow.now()
-        scope = d.in_scope(self._org, request.year, now)
-        if not c.decided("scope_decided", said("须经社区党组织签署", scope), scope):
-            reason = "组织类型不在年检征求意见范围"
-            if scope.trace.rule_id != "scope":
-                exemption = next(e for e in d.model.scope.exemptions if e.id == scope.trace.rule_id)
-                reason = exemption.label
-            c.summary["reason"] = reason
-            c.emit("cleared", CLEARED, self._gate(signoff_required=False, reason=reason))
-            c.note("case_closed", f"无需社区签署：{reason}")
-            c.set_status(S.NOT_REQUIRED)
+        d = self._rules
+        if c.engine >= ANSWERS_ENGINE and self._org["org_type"] not in c.rules.shared.org_types:
+            self._type_unknown()
+        elif not self._in_scope(request.year):
             return
         found = d.statutory_window(self._org, request.year)
         window = found.result
@@ -119,6 +115,39 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         while await self._request_signoff(requested_at, closes):
             requested_at = workflow.now()
 
+    def _in_scope(self, year: int) -> bool:
+        """The rules' scope decision; out of scope, the gate is cleared at once with the reason."""
+        c, d = self._case, self._rules
+        scope = d.in_scope(self._org, year, workflow.now())
+        if c.decided("scope_decided", said("须经社区党组织签署", scope), scope):
+            return True
+        reason = "组织类型不在年检征求意见范围"
+        if scope.trace.rule_id != "scope":
+            exemption = next(e for e in d.model.scope.exemptions if e.id == scope.trace.rule_id)
+            reason = exemption.label
+        c.summary["reason"] = reason
+        c.emit("cleared", CLEARED, self._gate(signoff_required=False, reason=reason))
+        c.note("case_closed", f"无需社区签署：{reason}")
+        c.set_status(S.NOT_REQUIRED)
+        return False
+
+    def _type_unknown(self) -> None:
+        """An organisation of a type the rules do not know is never released without sign-off:
+        a mistyped org id or an unregistered organisation would otherwise pass the gate."""
+        c, org_type = self._case, self._org["org_type"]
+        if not self._known:
+            why = "登记库中无此组织，不掌握其组织类型"
+        elif not org_type:
+            why = "登记库未登记该组织的类型"
+        else:
+            why = f"组织类型“{org_type}”不在规则的组织类型中"
+        c.summary["scope"] = "type_unknown"
+        c.note(
+            "scope_unknown",
+            f"{why}，无法判定是否免于签署：须经社区党组织签署意见",
+            detail={"known": self._known, "org_type": org_type},
+        )
+
     async def _gather_facts(self) -> None:
         c, request = self._case, self._request
         assert request is not None  # facts follow a valid request
@@ -134,6 +163,7 @@ class AnnualInspectionWorkflow(CaseWorkflow):
             retry_policy=RETRY,
         )
         self._org = c.inputs["org"] = found.facts.model_dump()
+        self._known = found.known
         c.community_id = found.facts.community_id or None
         c.subject_label = found.label
         if found.label:
@@ -188,9 +218,11 @@ class AnnualInspectionWorkflow(CaseWorkflow):
             )
             if policy == "block":
                 task.cancel("system", "逾期未签署，按规则阻断")
-                self._block(["社区党组织逾期未签署意见"], final=True)
+                self._block([_OVERDUE], final=True)
                 return False
             c.note("signoff_overdue", "社区逾期未签署：按规则继续督办，不自动放行")
+            if c.engine >= ANSWERS_ENGINE:
+                self._block([_OVERDUE], final=False)  # the registrar learns why it waits
             c.set_status(S.SIGNOFF_OVERDUE)
             await workflow.wait_condition(answered)
         signoff = self._signoff
@@ -207,21 +239,43 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         limit = d.model.remediation.max_requests
         line = f"可整改后再次申请（已申请 {self._requests} 次，至多 {limit} 次）"
         if not c.decided("remediation_decided", said(line, again), again):
-            c.note("case_closed", "不能再次申请，维持阻断，案件结束")
-            c.set_status(S.BLOCKED)
+            why = self._no_request_again(closes)
+            self._block_for_good(signoff.reasons, why, "不能再次申请，维持阻断，案件结束")
             return False
         c.set_status(S.DENIED)
         if not await c.wait_until(lambda: self._again is not None, closes):
-            c.note("case_closed", "法定期限截止前未整改再次申请，维持阻断，案件结束")
-            c.set_status(S.BLOCKED)
+            why = "法定期限截止前未整改再次申请"
+            self._block_for_good(signoff.reasons, why, f"{why}，维持阻断，案件结束")
             return False
         c.note("requested_again", f"组织再次申请签署：{self._again}")
         await self._gather_facts()
         return True
 
+    def _no_request_again(self, closes: datetime) -> str:
+        """Why a denied organisation may not ask again, as the remediation rule reads it."""
+        rules = self._rules.model.remediation
+        if not rules.allowed:
+            return "不能再次申请：规则不允许整改后再次申请"
+        if self._requests >= rules.max_requests:
+            return f"不能再次申请：已申请 {self._requests} 次，达到上限"
+        return f"不能再次申请：法定期限已于 {show(closes)} 截止"
+
+    def _block_for_good(self, denied: list[str], why: str, closing: str) -> None:
+        """A denial's block becomes final: cases from ANSWERS_ENGINE on tell the registrar so,
+        with the denial's reasons and ``why``; earlier ones only close with ``closing``."""
+        c = self._case
+        if c.engine >= ANSWERS_ENGINE:
+            self._block([*denied, why], final=True)
+            return
+        c.note("case_closed", closing)
+        c.set_status(S.BLOCKED)
+
     async def _follow_up(self, signoff: SignoffSubmitted) -> None:
         c = self._case
-        lapsed = await follow_up(c, self._rules, signoff, self._requests, self._conditions)
+        met_before = self._met_before if c.engine >= ANSWERS_ENGINE else None
+        lapsed = await follow_up(
+            c, self._rules, signoff, self._requests, self._conditions, met_before
+        )
         if lapsed is not None:
             self._block([f"签署条件逾期未落实：{lapsed.text}"], final=True)
             return
@@ -229,6 +283,21 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         c.emit("cleared", CLEARED, self._gate(decision="granted", conditions_met=True))
         c.note("case_closed", "签署条件均已落实，年检登记放行，案件结束")
         c.set_status(S.CLEARED)
+
+    def _met_before(self, condition: Condition) -> bool:
+        """Meet a 大党委 condition at once (noting it) when the organisation joined before the
+        sign-off; True if it did."""
+        joined = self._joined
+        if joined is None or condition.kind != "join_big_committee":
+            return False
+        condition.status = "met"
+        self._case.note(
+            "conditions_confirmed",
+            f"签署条件“{condition.text}”已落实：组织在签署前已加入社区大党委",
+            actor=joined.source,
+            detail={"met_by": _JOINED, **joined.data, "task_id": condition.task_id},
+        )
+        return True
 
     def _clear(self, signoff: SignoffSubmitted) -> None:
         c = self._case
@@ -302,7 +371,7 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         assert signoff is not None
         payload = signoff.model_dump(mode="json")
         if c.status in _FOLLOWING:
-            self._meet(lambda _: True, payload, signoff.actor, "社区确认签署条件已落实")
+            self._confirm(event.data.get("task_id"), payload, signoff.actor)
             return None
         self._signoff = signoff
         c.note(
@@ -315,6 +384,16 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         assert self._task is not None
         self._task.answer(payload, signoff.actor)
         return None
+
+    def _confirm(self, task_id: object, payload: dict[str, Any], actor: str) -> None:
+        """The community confirms conditions met: from ANSWERS_ENGINE on, the one whose task
+        the confirmation names (the inbox's form on that task) if it names one; else all."""
+        named = [cd for cd in self._conditions if cd.task_id == task_id]
+        if self._case.engine >= ANSWERS_ENGINE and named:
+            summary = f"社区确认签署条件已落实：{named[0].text}"
+            self._meet(lambda cd: cd.task_id == task_id, payload, actor, summary)
+            return
+        self._meet(lambda _: True, payload, actor, "社区确认签署条件已落实")
 
     def _meet(self, which: Any, payload: dict[str, Any], actor: str, summary: str) -> None:
         met = 0
@@ -332,9 +411,12 @@ class AnnualInspectionWorkflow(CaseWorkflow):
         c.note(
             "joined_big_committee", "组织已加入社区大党委", actor=event.source, detail=event.data
         )
+        self._joined = self._joined or event  # a later 大党委 condition is met by it
         if c.status == S.DENIED and self._again is None:
             self._again = "已整改：加入社区大党委"
-        elif c.status in _FOLLOWING:
+        elif c.status in _FOLLOWING or (c.engine >= ANSWERS_ENGINE and self._conditions):
+            # also while the conditions' tasks are being opened: those still to open are met
+            # by ``_met_before``, those open already here
             self._meet(
                 lambda cd: cd.kind == "join_big_committee",
                 {"met_by": _JOINED, **event.data},

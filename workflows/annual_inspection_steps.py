@@ -1,6 +1,7 @@
 """Two P2 steps kept apart from the workflow class: the checklist's timeline entries, one per
 item with its own trace, and the follow-up of a conditional sign-off's conditions."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -51,14 +52,20 @@ async def follow_up(
     signoff: SignoffSubmitted,
     request: int,
     conditions: list[Condition],
+    met_before: Callable[[Condition], bool] | None = None,
 ) -> Condition | None:
     """Open a task per condition and wait until all are met (None), or until one lapses under a
-    rule that blocks (that condition; the other tasks are cancelled)."""
+    rule that blocks (that condition; the other tasks are cancelled). A condition that
+    ``met_before`` meets at once (the organisation did it already) gets no task."""
     signed_at: datetime = workflow.now()
     c.inputs["signed_at"] = signed_at
     owner = c.community_id or "street_committee"
     tasks: list[tuple[Condition, CaseDeadlineTask]] = []
     for i, spec in enumerate(signoff.conditions, start=1):
+        condition = Condition(task_id=f"condition-{request}-{i}", text=spec.text, kind=spec.kind)
+        conditions.append(condition)
+        if met_before is not None and met_before(condition):
+            continue
         due = await c.resolve_due(
             c.decided(
                 "condition_due_decided",
@@ -66,7 +73,6 @@ async def follow_up(
                 d.condition_due(signed_at, spec.within),
             )
         )
-        condition = Condition(task_id=f"condition-{request}-{i}", text=spec.text, kind=spec.kind)
         spec_ = deadline_spec(
             c.rules,
             task_id=condition.task_id,
@@ -76,7 +82,6 @@ async def follow_up(
             reminders=d.model.conditional.reminders,
             escalation=d.model.conditional.escalation,
         )
-        conditions.append(condition)
         tasks.append((condition, c.open_task(spec_)))
     c.set_status(InspectionStatus.CONDITIONAL)
     while pending := [(cd, t) for cd, t in tasks if t.status is TaskStatus.OPEN]:

@@ -82,21 +82,13 @@ def form_for(
             submit="提交意见",
         )
     if process == "annual_inspection" and kind == "signoff":
-        decisions = [("granted", "同意"), ("conditional", "附条件同意"), ("denied", "不同意")]
+        return _signoff_form()
+    if process == "annual_inspection" and kind == "condition":
         return TaskForm(
             "grassroots.inspection.signoff",
-            [
-                Field("decision", "签署意见", "radio", decisions, required=True),
-                Field("reasons", "理由（每行一条）", "textarea", lines=True),
-                Field(
-                    "conditions",
-                    "附加条件（每行一条，附条件同意时填写）",
-                    "textarea",
-                    lines=True,
-                    hint="例如：三个月内加入社区大党委",
-                ),
-            ],
-            submit="签署",
+            [Field("reasons", "落实情况（每行一条，可不填）", "textarea", lines=True)],
+            submit="确认条件已落实",
+            fixed={"decision": "granted"},  # what a case following up its conditions accepts
         )
     if process == "floating_member" and kind == "origin":
         return TaskForm(
@@ -207,10 +199,58 @@ def form_for(
 
 
 # Where a task without a web form is answered, so the inbox can say so.
-ELSEWHERE: dict[str, str] = {
-    "condition": "条件落实后（如加入社区大党委）由登记机关推送，案件自动更新。",
-}
+ELSEWHERE: dict[str, str] = {}
 
 
 def elsewhere(task_id: str) -> str:
     return ELSEWHERE.get(task_id.split("-", 1)[0], "此任务由对接系统推送结果后自动办结。")
+
+
+CONDITION_ROWS = 3
+"""How many conditions the sign-off form takes: a fixed number of rows, so a plain HTML form
+states each condition's kind and time limit."""
+CONDITION_KINDS = (("join_big_committee", "加入社区大党委"), ("other", "其他"))
+
+
+@dataclass(frozen=True, slots=True)
+class _SignoffForm(TaskForm):
+    """The annual inspection's sign-off: each filled condition row becomes one condition with
+    its kind and time limit (``models.annual_inspection.ConditionSpec``)."""
+
+    def data(self, submitted: dict[str, str]) -> dict[str, Any]:
+        data = TaskForm.data(self, submitted)
+        conditions: list[dict[str, str]] = []
+        for row in range(1, CONDITION_ROWS + 1):
+            text = data.pop(f"condition_{row}", "")
+            kind = data.pop(f"condition_{row}_kind", "") or "other"
+            days = data.pop(f"condition_{row}_days", "")
+            if text:
+                condition = {"text": text, "kind": kind}
+                if days:
+                    condition["within"] = f"{days}d" if days.isdigit() else days
+                conditions.append(condition)
+        return {**data, "conditions": conditions}
+
+
+def _signoff_form() -> TaskForm:
+    decisions = [("granted", "同意"), ("conditional", "附条件同意"), ("denied", "不同意")]
+    rows: list[Field] = []
+    for row in range(1, CONDITION_ROWS + 1):
+        rows += [
+            Field(
+                f"condition_{row}",
+                f"附加条件{row}（附条件同意时填写）",
+                hint="例如：30日内加入社区大党委" if row == 1 else "",
+            ),
+            Field(f"condition_{row}_kind", f"条件{row}类型", "select", CONDITION_KINDS),
+            Field(f"condition_{row}_days", f"条件{row}限期（天，不填按规则默认）", "number"),
+        ]
+    return _SignoffForm(
+        "grassroots.inspection.signoff",
+        [
+            Field("decision", "签署意见", "radio", decisions, required=True),
+            Field("reasons", "理由（每行一条）", "textarea", lines=True),
+            *rows,
+        ],
+        submit="签署",
+    )

@@ -335,6 +335,113 @@ async def conditional_lapsed(env: WorkflowEnvironment, task_queue: str, rig: Cas
     return case_id
 
 
+async def _march(env: WorkflowEnvironment) -> int:
+    """Move the clock to Monday 8 March 09:00 of a year ahead of it; that year."""
+    year = (await env.get_current_time()).year + 1
+    while datetime(year, 3, 8, tzinfo=CST).weekday() != 0:
+        year += 1
+    await env.sleep(datetime(year, 3, 8, 9, tzinfo=CST) - await env.get_current_time())
+    return year
+
+
+async def unknown_org_overdue_signed(
+    env: WorkflowEnvironment, task_queue: str, rig: CaseRig
+) -> str:
+    """An org id the registry does not know waits for the street's sign-off by the year-end
+    fallback; overdue, the registrar hears it is blocked for now; signed, it is cleared."""
+    year = await _march(env)
+    case_id = f"annual_inspection/org999/{year}"
+    handle = await _start(
+        env,
+        task_queue,
+        case_id,
+        _event("inspection.requested", {"org_id": "org999", "year": year}),
+        rig.version,
+    )
+    await env.sleep(10 * DAY)
+    await handle.execute_update(
+        AnnualInspectionWorkflow.signoff,
+        _event(
+            "inspection.signoff",
+            {"org_id": "org999", "year": year, "actor": "街道", "decision": "granted"},
+        ),
+    )
+    await _finished(env, handle)
+    return case_id
+
+
+async def denied_until_deadline(env: WorkflowEnvironment, task_queue: str, rig: CaseRig) -> str:
+    """A denied property company never remediates: at the statutory deadline the block is sent
+    again, final."""
+    year = await _march(env)
+    case_id = f"annual_inspection/org52/{year}"
+    handle = await _start(
+        env,
+        task_queue,
+        case_id,
+        _event("inspection.requested", {"org_id": "org52", "year": year}),
+        rig.version,
+    )
+    await env.sleep(DAY)
+    await handle.execute_update(
+        AnnualInspectionWorkflow.signoff,
+        _event(
+            "inspection.signoff",
+            {
+                "org_id": "org52",
+                "year": year,
+                "actor": "书记",
+                "decision": "denied",
+                "reasons": ["未加入大党委"],
+            },
+        ),
+    )
+    await env.sleep(datetime(year, 7, 1, 9, tzinfo=CST) - await env.get_current_time())
+    await _finished(env, handle)
+    return case_id
+
+
+async def joined_then_conditional(env: WorkflowEnvironment, task_queue: str, rig: CaseRig) -> str:
+    """The org joins the 大党委 before a conditional sign-off: the join condition is met at once,
+    the other is confirmed on its own task, and the gate is cleared."""
+    year = await _march(env)
+    case_id = f"annual_inspection/org53/{year}"
+    handle = await _start(
+        env,
+        task_queue,
+        case_id,
+        _event("inspection.requested", {"org_id": "org53", "year": year}),
+        rig.version,
+    )
+    await env.sleep(DAY)
+    joined = {"org_id": "org53", "community_id": "jiwang", "date": f"{year}-03-09"}
+    await handle.signal(
+        AnnualInspectionWorkflow.org_joined_big_committee,
+        _event("org.joined_big_committee", joined),
+    )
+    await env.sleep(DAY)
+    signoff = {"org_id": "org53", "year": year, "actor": "书记"}
+    conditions = [
+        {"text": "加入社区大党委", "kind": "join_big_committee", "within": "30d"},
+        {"text": "明确党建联络员", "within": "20d"},
+    ]
+    await handle.execute_update(
+        AnnualInspectionWorkflow.signoff,
+        _event(
+            "inspection.signoff", {**signoff, "decision": "conditional", "conditions": conditions}
+        ),
+    )
+    await env.sleep(5 * DAY)
+    await handle.execute_update(
+        AnnualInspectionWorkflow.signoff,
+        _event(
+            "inspection.signoff", {**signoff, "decision": "granted", "task_id": "condition-1-2"}
+        ),
+    )
+    await _finished(env, handle)
+    return case_id
+
+
 CASE_SCENARIOS: dict[str, CaseScenario] = {
     "opinion_after_refusal": opinion_after_refusal,
     "held_moved_and_overridden": held_moved_and_overridden,
@@ -343,4 +450,7 @@ CASE_SCENARIOS: dict[str, CaseScenario] = {
     "unknown_subject_answered": unknown_subject_answered,
     "denied_remediated_cleared": denied_remediated_cleared,
     "conditional_lapsed": conditional_lapsed,
+    "unknown_org_overdue_signed": unknown_org_overdue_signed,
+    "denied_until_deadline": denied_until_deadline,
+    "joined_then_conditional": joined_then_conditional,
 }

@@ -12,7 +12,9 @@ search attributes once per projection step and project once the workflow task ha
 with no marker at all, and resolved a rule's due time and its task's schedule in one local
 activity; ``-engine2`` ones started under revision 2 (ANSWERS_ENGINE), whose P1 cases open an
 assignment task when no community is found, hold on it under the deadline policy, and answer an
-out-of-scope subject. Those without a suffix are cases that started before, on the activity
+out-of-scope subject; ``-engine2-p2`` ones are P2 cases of revision 2, whose gate waits for a
+sign-off on an org of unknown type and tells the registrar of every block. Those without a suffix
+are cases that started before, on the activity
 path, and must keep replaying too.
 """
 
@@ -40,12 +42,12 @@ PATHS = {
     "lean": {"lean-case"},
     "engine1": set(),
     "engine2": set(),
+    "engine2-p2": set(),
 }
 # Per suffix, the case-engine revision its cases started under (``CaseStartInput.engine``).
-ENGINES = {"engine1": 1, "engine2": 2}
-# Per suffix, the processes whose path it names, where that is not every process on CaseCore:
-# revision 2 changed P1's path (P2's engine2 histories come with P2's revision-2 change).
-PROCESSES = {"engine2": {"dual_assessment"}}
+ENGINES = {"engine1": 1, "engine2": 2, "engine2-p2": 2}
+# Per suffix of one process's path, the workflow types it concerns (default: every CaseCore one).
+SCOPES = {"engine2": {"dual_assessment"}, "engine2-p2": {"annual_inspection"}}
 SUFFIXED = [path for path in HISTORIES if "-" in path.stem.split("__", 1)[-1]]
 
 
@@ -101,7 +103,7 @@ async def test_history_replays(path: Path) -> None:
 def test_every_case_core_process_has_a_history_of_each_path(suffix: str) -> None:
     """Cases started on each local-activity path are covered for every process on CaseCore."""
     recorded = {path.name.split("__", 1)[0] for path in SUFFIXED if _suffix(path) == suffix}
-    missing = PROCESSES.get(suffix, CASE_CORE_TYPES) - recorded
+    missing = SCOPES.get(suffix, CASE_CORE_TYPES) - recorded
     assert not missing, f"record -{suffix} histories for: {sorted(missing)}"
 
 

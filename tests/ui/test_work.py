@@ -95,7 +95,9 @@ async def test_a_refused_answer_keeps_the_form_with_the_reason(
     await card.get_by_label("附条件同意", exact=True).check()
     await card.get_by_role("button", name="签署").click()
     await expect(card.locator(".flash.error")).to_contain_text("附条件通过须写明条件")
-    await card.get_by_label("附加条件（每行一条，附条件同意时填写）").fill("三个月内加入社区大党委")
+    await card.get_by_label("附加条件1（附条件同意时填写）").fill("三个月内加入社区大党委")
+    await card.get_by_label("条件1类型").select_option(label="加入社区大党委")
+    await card.get_by_label("条件1限期（天，不填按规则默认）").fill("90")
     await card.get_by_role("button", name="签署").click()
     await expect(card.locator(".outcome")).to_contain_text("签署意见已受理")
 

@@ -256,7 +256,8 @@ async def test_denied_org_remediates_by_joining_and_is_cleared_on_request_two(
 async def test_denied_org_that_never_remediates_stays_blocked_after_the_deadline(
     time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
 ) -> None:
-    """Without remediation by 30 June the case ends blocked; no second request is opened."""
+    """Without remediation by 30 June the case ends blocked, and the registrar is told that the
+    block is now final; no second request is opened."""
     monday = await _march_monday(time_skipping_env)
     org, year = _org(), monday.year
     registry, rules = FakeRegistry(), await rule_registry(tmp_path)
@@ -276,7 +277,12 @@ async def test_denied_org_that_never_remediates_stays_blocked_after_the_deadline
             await stop(handle)
 
     assert result.status == "blocked"
-    assert _types(store, handle.id) == ["blocked"]
+    assert _types(store, handle.id) == ["blocked", "blocked"]
+    denied, final = store.events(handle.id)
+    assert (denied.data["final"], denied.data["reasons"]) == (False, ["无联络员"])
+    assert final.data["final"] is True
+    assert final.data["reasons"] == ["无联络员", "法定期限截止前未整改再次申请"]
+    assert final.time >= datetime(year, 6, 30, 23, 59, tzinfo=CST)
     closed = entries(result.timeline, "case_closed")[0]
     assert closed.at >= datetime(year, 6, 30, 23, 59, tzinfo=CST)
     assert "法定期限截止前未整改" in closed.summary
@@ -371,7 +377,8 @@ async def test_lapsed_condition_blocks_the_gate(
 async def test_overdue_signoff_escalates_and_never_releases_by_itself(
     time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
 ) -> None:
-    """Unsigned past due: yellow then red card to the street, the gate stays shut until signed."""
+    """Unsigned past due: the registrar is told the gate is blocked (not finally), yellow then
+    red card to the street, and the gate stays shut until signed."""
     monday = await _march_monday(time_skipping_env)
     org, year = _org(), monday.year
     due = monday + 7 * DAY
@@ -400,8 +407,13 @@ async def test_overdue_signoff_escalates_and_never_releases_by_itself(
         ("street_committee", (due + DAY).isoformat()),
         ("street_committee", (due + 8 * DAY).isoformat()),
     ]
-    assert gate == []
+    assert gate == ["blocked"]
+    blocked, cleared = store.events(handle.id)
+    assert blocked.data["reasons"] == ["社区党组织逾期未签署意见"]
+    assert blocked.data["final"] is False
+    assert abs(blocked.time - due) < timedelta(seconds=5)
     assert result.status == "cleared"
+    assert cleared.type == "grassroots.inspection.cleared"
     answered = entries(result.timeline, "answered")[0]
     assert answered.detail["late"] is True
 
@@ -473,4 +485,4 @@ async def test_signoff_due_across_the_2026_new_year_holiday(
     assert overdue.tasks[0].schedule is not None
     assert overdue.tasks[0].schedule.opened_at == requested
     assert result.status == "cleared"
-    assert _types(store, handle.id) == ["cleared"]
+    assert _types(store, handle.id) == ["blocked", "cleared"]  # overdue, then signed
