@@ -23,6 +23,8 @@ class CardLevel(StrEnum):
 
 
 CARD_LABELS = {CardLevel.NORMAL: "普通", CardLevel.YELLOW: "黄牌", CardLevel.RED: "红牌"}
+CARD_ORDER = {CardLevel.NORMAL: 0, CardLevel.YELLOW: 1, CardLevel.RED: 2}
+"""How far up the ladder a card is: the most urgent card has the highest number."""
 
 
 class Point(BaseModel):
