@@ -108,7 +108,7 @@ class ScheduledPoint(BaseModel):
 
 
 class Schedule(BaseModel):
-    """A task's due time and every point after its opening, sorted by time."""
+    """A task's due time and every point from its opening on, sorted by time."""
 
     model_config = ConfigDict(frozen=True)
 
