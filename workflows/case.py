@@ -563,8 +563,8 @@ class CaseWorkflow:
 
 
 __all__ = [
-    "CASE_PATCHES",
     "ANSWERS_ENGINE",
+    "CASE_PATCHES",
     "DUE_SCHEDULE_ENGINE",
     "LEAN_CASE",
     "LEAN_ENGINE",
