@@ -13,7 +13,14 @@ import holidays
 from temporalio import activity
 
 from models.calendar import ResolveScheduleInput, ScheduleByRuleInput, ShiftInput, ShiftResult
-from models.deadline import DeadlineSpec, Point, Schedule, ScheduledPoint
+from models.deadline import (
+    CARD_ORDER,
+    CardLevel,
+    DeadlineSpec,
+    Point,
+    Schedule,
+    ScheduledPoint,
+)
 from models.duration import Duration
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -65,8 +72,9 @@ def resolve_schedule(
 ) -> Schedule:
     """Resolve a task's due time and every reminder, escalation and expiry point to a time.
 
-    Points are sorted by time (at equal times: reminder, escalation, expiry); a point that is not
-    after ``opened_at`` is dropped, since the task did not exist yet.
+    Points are sorted by time (at equal times: reminder, escalation, expiry). A task may open
+    already late (its due time, even its ladder, behind ``opened_at``); see ``_schedule`` for
+    what happens to the points that fall at or before its opening.
     """
     opened = _aware(opened_at)
     if spec.due_at is not None:
@@ -97,6 +105,19 @@ def resolve_schedule_by_rule(
 def _schedule(
     opened: datetime, due: datetime, spec: DeadlineSpec, calendar: WorkingCalendar
 ) -> Schedule:
+    """Every point of ``spec`` as a time, for a task that opened at ``opened`` and is due ``due``.
+
+    Points at or before the opening (a task opened after its window closed):
+    - a reminder is dropped: reminding about a window that closed before the task existed is noise;
+    - the escalation steps collapse into one step at the opening, carrying the highest card
+      already reached (红牌 once its step has passed, else 黄牌) and that step's recipient, who
+      is told at once, and once; steps after the opening keep their times;
+    - an expiry moves to the opening: the task expires at once.
+    The deadline runner fires points whose time has come at once, in order; a window backdated
+    to a business event (``opened`` before now) thus still fires its points between the event
+    and now one by one, as after a worker outage: only points before the opening itself collapse.
+    """
+
     def at(point: Point) -> datetime:
         if point.fraction is not None:
             return opened + (due - opened) * point.fraction
@@ -106,19 +127,31 @@ def _schedule(
             return shift(due, point.after_due, 1, calendar=calendar)
         raise ValueError("point has no time")  # Point's validator makes this unreachable
 
-    points = [
+    reminders = [
         ScheduledPoint(kind="reminder", at=at(r.at), to=r.to, label=r.label) for r in spec.reminders
     ]
-    points += [
+    steps = [
         ScheduledPoint(
             kind="escalation", at=at(s.at), to=s.to, level=s.level, label=s.label or s.level.label
         )
         for s in spec.escalation
     ]
+    points = [p for p in reminders + steps if p.at > opened]
+    passed = [p for p in steps if p.at <= opened]
+    if passed:
+        points.append(_reached(passed, opened))
     if spec.expire is not None:
-        points.append(ScheduledPoint(kind="expiry", at=at(spec.expire), to="owner", label="失效"))
-    kept = sorted((p for p in points if p.at > opened), key=lambda p: (p.at, _KIND_ORDER[p.kind]))
+        expiry = max(at(spec.expire), opened)
+        points.append(ScheduledPoint(kind="expiry", at=expiry, to="owner", label="失效"))
+    kept = sorted(points, key=lambda p: (p.at, _KIND_ORDER[p.kind]))
     return Schedule(opened_at=opened, due_at=due, points=tuple(kept))
+
+
+def _reached(passed: list[ScheduledPoint], opened: datetime) -> ScheduledPoint:
+    """The escalation steps that passed before the task opened, as one step at its opening: the
+    highest card among them (the later step at equal cards), labelled as late from the start."""
+    top = max(passed, key=lambda p: (CARD_ORDER[p.level or CardLevel.NORMAL], p.at))
+    return top.model_copy(update={"at": opened, "label": f"{top.label}（任务开启时已逾期）"})
 
 
 class CalendarActivities:

@@ -23,6 +23,8 @@ class CardLevel(StrEnum):
 
 
 CARD_LABELS = {CardLevel.NORMAL: "普通", CardLevel.YELLOW: "黄牌", CardLevel.RED: "红牌"}
+CARD_ORDER = {CardLevel.NORMAL: 0, CardLevel.YELLOW: 1, CardLevel.RED: 2}
+"""How far up the ladder a card is: the most urgent card has the highest number."""
 
 
 class Point(BaseModel):
@@ -106,7 +108,7 @@ class ScheduledPoint(BaseModel):
 
 
 class Schedule(BaseModel):
-    """A task's due time and every point after its opening, sorted by time."""
+    """A task's due time and every point from its opening on, sorted by time."""
 
     model_config = ConfigDict(frozen=True)
 

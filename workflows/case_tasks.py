@@ -12,6 +12,7 @@ from workflows.deadline import DeadlineTask
 with workflow.unsafe.imports_passed_through():
     from models.case import CaseTask
     from models.deadline import (
+        CARD_ORDER,
         CardLevel,
         DeadlineSpec,
         DeadlineState,
@@ -20,8 +21,6 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from models.notification import Notification, NotificationKind
-
-_LEVEL_ORDER = {CardLevel.NORMAL: 0, CardLevel.YELLOW: 1, CardLevel.RED: 2}
 
 
 class CaseDeadlineTask(DeadlineTask):
@@ -90,7 +89,7 @@ class CaseDeadlineTask(DeadlineTask):
 
 def worst_level(levels: Iterable[CardLevel]) -> CardLevel:
     """The most urgent card among ``levels`` (normal when there is none)."""
-    return max(levels, key=_LEVEL_ORDER.__getitem__, default=CardLevel.NORMAL)
+    return max(levels, key=CARD_ORDER.__getitem__, default=CardLevel.NORMAL)
 
 
 def case_task(

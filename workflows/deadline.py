@@ -87,7 +87,9 @@ class DeadlineTask:
         """Open the task (unless resumed), fire its points in order, return once it is closed.
 
         ``opened_at`` backdates the window to a business event's time; points already past then
-        fire at once, in order, as they would after a worker outage.
+        fire at once, in order, as they would after a worker outage. A task that opens after its
+        window closed is escalated at once to the card it has reached, and expires at once if
+        its expiry has passed (the schedule says so: ``activities.calendar._schedule``).
         """
         state = self._state
         if state.schedule is None:

@@ -148,6 +148,77 @@ def test_schedule_ties_and_points_before_opening() -> None:
     ]
 
 
+def _ladder() -> list[EscalationStep]:
+    """The standard ladder of rules/shared.yaml: 黄牌 a working day after due, 红牌 six."""
+    return [
+        EscalationStep(
+            level=CardLevel.YELLOW, at=Point(after_due=_d("1wd")), to="street", label="黄牌督办"
+        ),
+        EscalationStep(
+            level=CardLevel.RED, at=Point(after_due=_d("6wd")), to="street", label="红牌通报"
+        ),
+    ]
+
+
+def test_a_task_opened_long_overdue_gets_its_red_card_at_once() -> None:
+    """Opened after its whole ladder passed, the task is escalated once, at its opening, to the
+    highest card reached (红牌); its reminders, all before the opening, are dropped."""
+    opened = datetime(2026, 10, 28, 10, tzinfo=CST)
+    spec = _spec(
+        due_at=datetime(2026, 10, 9, 17, tzinfo=CST),
+        reminders=[Reminder(at=Point(fraction=0.5)), Reminder(at=Point(before_due=_d("1wd")))],
+        escalation=list(reversed(_ladder())),  # the order in the rule file does not matter
+    )
+    schedule = resolve_schedule(opened, spec, calendar=CHINA)
+    # Red: 6wd after Fri 9 Oct: Sat 10 (make-up), 12, 13, 14, 15, 16 Oct, before 28 Oct.
+    assert [(p.kind, p.at, p.level, p.to, p.label) for p in schedule.points] == [
+        ("escalation", opened, CardLevel.RED, "street", "红牌通报（任务开启时已逾期）"),
+    ]
+
+
+def test_a_partly_passed_ladder_collapses_and_keeps_the_later_steps() -> None:
+    """Opened after the yellow step but before the red one: 黄牌 at once, 红牌 at its own time; a
+    reminder and the expiry still ahead keep their times."""
+    opened = datetime(2026, 10, 13, 10, tzinfo=CST)
+    due = datetime(2026, 10, 9, 17, tzinfo=CST)
+    spec = _spec(
+        due_at=due,
+        reminders=[
+            Reminder(at=Point(before_due=_d("1wd")), label="到期前提醒"),
+            Reminder(at=Point(after_due=_d("3wd")), label="逾期催办"),
+        ],
+        escalation=_ladder(),
+        expire=Point(after_due=_d("P1M")),
+    )
+    schedule = resolve_schedule(opened, spec, calendar=CHINA)
+    # Yellow: Sat 10 Oct 17:00 (make-up day) is before the opening. 3wd: 10, 12, 13 Oct 17:00.
+    assert [(p.kind, p.at, p.level, p.label) for p in schedule.points] == [
+        ("escalation", opened, CardLevel.YELLOW, "黄牌督办（任务开启时已逾期）"),
+        ("reminder", datetime(2026, 10, 13, 17, tzinfo=CST), None, "逾期催办"),
+        ("escalation", datetime(2026, 10, 16, 17, tzinfo=CST), CardLevel.RED, "红牌通报"),
+        ("expiry", datetime(2026, 11, 9, 17, tzinfo=CST), None, "失效"),
+    ]
+
+
+def test_an_escalation_due_at_the_opening_itself_is_kept_and_a_passed_expiry_fires_at_once() -> (
+    None
+):
+    """A step that falls exactly at the opening is not lost, and an expiry already past comes at
+    the opening, after the card (a task expires once it has been escalated)."""
+    # 1wd after Fri 9 Oct is the make-up Saturday, 10 Oct: the yellow step.
+    opened = datetime(2026, 10, 10, 17, tzinfo=CST)
+    spec = _spec(
+        due_at=datetime(2026, 10, 9, 17, tzinfo=CST),
+        escalation=_ladder()[:1],
+        expire=Point(after_due=_d("12h")),
+    )
+    schedule = resolve_schedule(opened, spec, calendar=CHINA)
+    assert [(p.kind, p.at, p.level) for p in schedule.points] == [
+        ("escalation", opened, CardLevel.YELLOW),
+        ("expiry", opened, None),
+    ]
+
+
 async def test_calendar_activities_wrap_the_arithmetic() -> None:
     """The activities workflows call give the same answers as the calendar itself."""
     activities = CalendarActivities(CHINA)

@@ -6,12 +6,15 @@ falls on the quiet Friday itself, the yellow card on the Monday after it and the
 Monday a week later.
 """
 
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from models.case import CaseSnapshot
 from models.case_actions import AssignInput, OverrideInput
 from models.deadline import CardLevel, TaskStatus
 from rules.engine.facts import SubjectFacts
@@ -27,6 +30,7 @@ from tests.workflows.assessment_support import (
 from tests.workflows.case_support import (
     DAY,
     HOUR,
+    CaseStore,
     FakeRegistry,
     case_worker,
     details,
@@ -45,6 +49,8 @@ from tests.workflows.case_support import (
 from tests.workflows.deadline_support import quiet_friday
 from workflows import search_attributes as sa
 from workflows.dual_assessment import DualAssessmentWorkflow
+
+MINUTE = timedelta(minutes=1)
 
 
 async def test_unit_opinion_is_reminded_delivered_and_closed(
@@ -409,6 +415,64 @@ async def test_unanswered_opinion_holds_escalates_and_closes_only_on_override(
         ("street_committee", CardLevel.RED),
     ]
     assert store.snapshot(handle.id).tasks[0].status is TaskStatus.CANCELLED
+
+
+async def test_assessment_opened_after_its_window_closed_is_escalated_at_once(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """An assessment that opens with ``closes_at`` two months past holds at once and the street
+    committee gets one 红牌 at once, which the case store and the Web UI details show; the
+    reminders for the long-closed window are never sent."""
+    closes_at = await time_skipping_env.get_current_time() - 60 * DAY
+    unit = unit_facts(unique("unit"))
+    registry, rules = FakeRegistry(), await rule_registry(tmp_path)
+    registry.subjects[unit.id] = unit
+    async with case_worker(client, task_queue, rules, registry) as store:
+        handle = await open_assessment(client, task_queue, rules.active.version, unit, closes_at)
+        try:
+            held = await eventually(
+                handle,
+                lambda v: v.snapshot.status == "held" and bool(entries(v.timeline, "escalation")),
+            )
+            projected = await _projected_escalation(store, handle.id)
+            shown = await details(handle)
+            await handle.execute_update(
+                DualAssessmentWorkflow.override_hold,
+                OverrideInput(actor="street-1", role="street_committee", reason="考核已结束"),
+            )
+            result = await finish(time_skipping_env, handle)
+        finally:
+            await stop(handle)
+
+    [task] = held.tasks
+    assert task.schedule is not None
+    opened_at = task.schedule.opened_at
+    assert task.schedule.due_at < closes_at
+    [escalation] = entries(held.timeline, "escalation")
+    assert (escalation.level, escalation.detail["to"]) == (CardLevel.RED, "street_committee")
+    assert escalation.detail["scheduled_at"] == opened_at.isoformat()
+    assert escalation.at - opened_at < MINUTE  # at once, not at a timer
+    assert held.snapshot.level is CardLevel.RED
+    assert projected.level is CardLevel.RED
+    assert "警示：红牌" in shown
+    notifications = store.notifications(handle.id)
+    assert [(n.kind, n.to, n.level, n.at) for n in notifications] == [
+        ("escalation", "street_committee", CardLevel.RED, escalation.at),
+    ]
+    assert notifications[0].message.startswith("红牌通报（任务开启时已逾期）：")
+    assert result.status == "overridden"
+
+
+async def _projected_escalation(store: CaseStore, case_id: str) -> CaseSnapshot:
+    """The case store's snapshot from the projection that carried the first escalation."""
+    for _ in range(200):
+        for call in store.calls:
+            if call.snapshot.case_id == case_id and any(
+                n.kind == "escalation" for n in call.notifications
+            ):
+                return call.snapshot
+        await asyncio.sleep(0.03)
+    raise AssertionError("no escalation reached the case store")
 
 
 async def test_close_without_opinion_rule_closes_the_case_flagged_at_due(
