@@ -20,6 +20,21 @@ class InvalidRecord(RegistryError):
     """A record breaks a rule that spans fields (e.g. a floating member without a credential)."""
 
 
+class ForeignCommunity(InvalidRecord):
+    """A 大党委 join names a community other than the organisation's own."""
+
+    field = "community_id"
+
+    def __init__(self, org_id: str, community_id: str, own: str) -> None:
+        self.org_id = org_id
+        self.community_id = community_id
+        self.own = own
+        super().__init__(
+            f"organisation {org_id!r} belongs to community {own!r}: it joins that community's "
+            f"大党委, not {community_id!r}"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in an import file: a cell, a row (no column) or the sheet itself (no row)."""

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
-from db.errors import UnknownReference
+from db.errors import ForeignCommunity, UnknownReference
 from db.records import (
     BuildingRecord,
     CommunityRecord,
@@ -209,9 +209,18 @@ async def membership_history(session: AsyncSession, org_id: str) -> list[BigComm
 async def membership_at(
     session: AsyncSession, org_id: str, at: date
 ) -> BigCommitteeMembership | None:
-    """The spell in force on ``at``, if the organisation was a member then."""
-    query = select(BigCommitteeMembership).where(
-        BigCommitteeMembership.org_id == org_id, _in_force(at)
+    """The spell in force on ``at`` in the 大党委 of the organisation's own community, if any.
+
+    A spell in another community's 大党委 does not count, as in the coverage report.
+    """
+    query = (
+        select(BigCommitteeMembership)
+        .join(Organisation, Organisation.id == BigCommitteeMembership.org_id)
+        .where(
+            BigCommitteeMembership.org_id == org_id,
+            BigCommitteeMembership.community_id == Organisation.community_id,
+            _in_force(at),
+        )
     )
     return (await session.scalars(query.limit(1))).first()
 
@@ -219,7 +228,20 @@ async def membership_at(
 async def join_big_committee(
     session: AsyncSession, record: MembershipRecord
 ) -> BigCommitteeMembership:
-    """Record ``org.joined_big_committee``; joining elsewhere ends the open spell."""
+    """Record ``org.joined_big_committee``: an organisation joins its own community's 大党委
+    (ForeignCommunity otherwise), which ends an open spell elsewhere."""
+    org = await require(session, Organisation, record.org_id, "organisation")
+    await require(session, Community, record.community_id, "community")
+    if record.community_id != org.community_id:
+        raise ForeignCommunity(record.org_id, record.community_id, org.community_id)
+    return await record_membership(session, record)
+
+
+async def record_membership(
+    session: AsyncSession, record: MembershipRecord
+) -> BigCommitteeMembership:
+    """Record a spell as a history file gives it, in whichever community it names (an
+    organisation that moved keeps its spells in its former community's 大党委)."""
     # A repeat, or a join while already inside that community's 大党委, changes nothing but a
     # ``left_on`` the record gives (import files carry ended spells that way).
     await require(session, Organisation, record.org_id, "organisation")
