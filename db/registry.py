@@ -55,6 +55,7 @@ class CoverageRow:
     members: int
     outside: tuple[OrgRef, ...]
     joined_since: tuple[OrgRef, ...] = ()
+    left_since: tuple[OrgRef, ...] = ()
 
     @property
     def share(self) -> float:
@@ -344,7 +345,8 @@ async def coverage(
     since: date | None = None,
     community_id: str | None = None,
 ) -> list[CoverageRow]:
-    """Per community and org type: who is in the 大党委 on ``at``, who is not, who joined since."""
+    """Per community and org type: who is in the 大党委 on ``at``, who is not, and who joined
+    and who left since ``since``: members on ``since`` + joined − left = members on ``at``."""
     communities = {c.id: c for c in await list_communities(session)}
     orgs = await session.scalars(select(Organisation).where(_registered_by(at)))
     spells = (await session.scalars(select(BigCommitteeMembership))).all()
@@ -371,7 +373,9 @@ async def coverage(
     ):
         group.sort(key=lambda o: (o.name, o.id))
         inside = [o for o in group if member(o, at)]
-        joined = [o for o in inside if since is not None and not member(o, since)]
+        before = [o for o in group if since is not None and member(o, since)]
+        joined = [o for o in inside if since is not None and o not in before]
+        left = [o for o in before if o not in inside]
         rows.append(
             CoverageRow(
                 community_id=cid,
@@ -381,6 +385,7 @@ async def coverage(
                 members=len(inside),
                 outside=tuple(_ref(o) for o in group if not member(o, at)),
                 joined_since=tuple(_ref(o) for o in joined),
+                left_since=tuple(_ref(o) for o in left),
             )
         )
     return rows

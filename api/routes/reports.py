@@ -45,11 +45,14 @@ async def coverage(
     request: Request,
     person: Person,
     at: Annotated[date | None, Query(description="report date (default: today)")] = None,
-    since: Annotated[date | None, Query(description="count joins from (default: 1 Jan)")] = None,
+    since: Annotated[
+        date | None, Query(description="count joins and departures from (default: 1 Jan)")
+    ] = None,
     community: Community = None,
 ) -> CoverageReport:
     """大党委 coverage per community and organisation type: members, who is outside, who joined
-    since ``since``; the organisation types are the rule file's ``coverage_org_types``."""
+    and who left since ``since``; the organisation types are the rule file's
+    ``coverage_org_types``."""
     _check_reach(person, community)
     svc = services(request)
     async with svc.sessions() as session:
@@ -59,12 +62,7 @@ async def coverage(
     if person.communities is None:
         return report
     lines = [line for line in report.lines if line.community_id in person.communities]
-    totals = CoverageTotals(
-        total=sum(line.total for line in lines),
-        members=sum(line.members for line in lines),
-        joined_since=sum(len(line.joined_since) for line in lines),
-    )
-    return report.model_copy(update={"lines": lines, "totals": totals})
+    return report.model_copy(update={"lines": lines, "totals": CoverageTotals.of(lines)})
 
 
 @router.get("/workforce", response_model=WorkforceReport)

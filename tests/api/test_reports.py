@@ -146,14 +146,11 @@ async def test_coverage_report_lists_blind_spots_and_this_years_joins(
     assert by_type["property_company"] == [5, 2]
     assert by_type["commercial_building"] == [3, 1]
     assert by_type["new_sector_org"] == [4, 1]
-    assert report["totals"] == {"total": 60, "members": 37, "joined_since": 13}
-    fenhe_owners = next(
-        line
-        for line in lines
-        if (line["community_id"], line["org_type"]) == ("fenhe", "owners_committee")
-    )
-    assert len(fenhe_owners["joined_since"]) == 1
-    assert len(fenhe_owners["outside"]) == 1
+    assert report["totals"] == {"total": 60, "members": 37, "joined_since": 13, "left_since": 1}
+    fenhe = {line["org_type"]: line for line in lines if line["community_id"] == "fenhe"}
+    assert len(fenhe["owners_committee"]["joined_since"]) == 1
+    assert len(fenhe["owners_committee"]["outside"]) == 1
+    assert fenhe["individual_business"]["left_since"] == [{"org_id": "org31", "name": "惠民便利店"}]
 
 
 async def test_coverage_report_is_scoped_to_the_callers_communities(
