@@ -3,6 +3,7 @@ inside, who is still outside, and who joined and who left since the start of the
 
 import argparse
 import asyncio
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cli.report_cmd import active_rules, add_format, emit, read_database
 from db.base import local_today
 from db.coverage import CoverageLine, CoverageReport, OrgEntry, coverage_report
+from db.errors import InvalidPeriod, UnknownReference
 
 
 def add_coverage(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -27,7 +29,7 @@ def add_coverage(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument(
         "--since",
         type=date.fromisoformat,
-        help="count joins and departures from (default: 1 January)",
+        help="count joins and departures from (default: 1 January; not after --at)",
     )
     parser.add_argument("--community", help="one community id")
     add_format(parser)
@@ -49,7 +51,18 @@ def _coverage(args: argparse.Namespace) -> int:
             session, rules, at, since=args.since, community_id=args.community
         )
 
-    report = asyncio.run(read_database(url, query))
+    try:
+        report = asyncio.run(read_database(url, query))
+    except InvalidPeriod as err:
+        print(
+            f"error: --since {err.since.isoformat()} is after --at {err.at.isoformat()}"
+            f"（统计起始日期 {err.since.isoformat()} 晚于报告日期 {err.at.isoformat()}）",
+            file=sys.stderr,
+        )
+        return 1
+    except UnknownReference as err:
+        print(f"error: unknown community {err.key!r}（没有这个社区）", file=sys.stderr)
+        return 1
     emit(report, args.format, lambda: render_coverage(report))
     return 0
 

@@ -79,7 +79,10 @@ async def coverage_report(
     since: date | None = None,
     community_id: str | None = None,
 ) -> CoverageReport:
-    """The report on ``at``; ``since`` defaults to 1 January of that year."""
+    """The report on ``at``; ``since`` defaults to 1 January of that year.
+
+    InvalidPeriod if ``since`` is after ``at``; UnknownReference for an unknown ``community_id``.
+    """
     start = since or date(at.year, 1, 1)
     counted = rules.org_types(rules.annual_inspection.coverage_org_types)
     rows = await queries.coverage(session, at, since=start, community_id=community_id)

@@ -1,6 +1,7 @@
 """Errors of the database layer: the registry's domain errors and import failures."""
 
 from dataclasses import dataclass
+from datetime import date
 
 
 class RegistryError(Exception):
@@ -33,6 +34,15 @@ class ForeignCommunity(InvalidRecord):
             f"organisation {org_id!r} belongs to community {own!r}: it joins that community's "
             f"大党委, not {community_id!r}"
         )
+
+
+class InvalidPeriod(RegistryError):
+    """A report asked for changes since a day after the report's own day."""
+
+    def __init__(self, since: date, at: date) -> None:
+        self.since = since
+        self.at = at
+        super().__init__(f"since {since.isoformat()} is after at {at.isoformat()}")
 
 
 @dataclass(frozen=True, slots=True)

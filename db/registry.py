@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
-from db.errors import ForeignCommunity, UnknownReference
+from db.errors import ForeignCommunity, InvalidPeriod, UnknownReference
 from db.records import (
     BuildingRecord,
     CommunityRecord,
@@ -346,7 +346,14 @@ async def coverage(
     community_id: str | None = None,
 ) -> list[CoverageRow]:
     """Per community and org type: who is in the 大党委 on ``at``, who is not, and who joined
-    and who left since ``since``: members on ``since`` + joined − left = members on ``at``."""
+    and who left since ``since``: members on ``since`` + joined − left = members on ``at``.
+
+    InvalidPeriod if ``since`` is after ``at``; UnknownReference for an unknown ``community_id``.
+    """
+    if since is not None and since > at:
+        raise InvalidPeriod(since, at)
+    if community_id is not None:
+        await require(session, Community, community_id, "community")
     communities = {c.id: c for c in await list_communities(session)}
     orgs = await session.scalars(select(Organisation).where(_registered_by(at)))
     spells = (await session.scalars(select(BigCommitteeMembership))).all()

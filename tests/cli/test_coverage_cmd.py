@@ -132,3 +132,24 @@ def test_command_counts_who_joined_and_who_left(
     assert _run(*argv, "--format", "json") == 0
     report = json.loads(capsys.readouterr().out)
     assert report["totals"] == {"total": 20, "members": 11, "joined_since": 3, "left_since": 1}
+
+
+def test_command_refuses_a_period_ending_before_it_starts(
+    sample: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--since after --at exits non-zero and names both days; nothing is printed as a report."""
+    assert _run("report", "coverage", "--at", "2026-03-01", "--since", "2026-06-01") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "--since 2026-06-01 is after --at 2026-03-01" in err
+    assert "统计起始日期 2026-06-01 晚于报告日期 2026-03-01" in err
+
+
+def test_command_names_an_unknown_community(
+    sample: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped community id exits non-zero naming it, instead of an empty "100%" table."""
+    assert _run("report", "coverage", "--community", "fenghe") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "unknown community 'fenghe'" in err

@@ -1,11 +1,13 @@
 """The 大党委 coverage report on the sample registry: how membership changed over the year adds
-up."""
+up, and periods or communities that make no sense are refused."""
 
 from datetime import date
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.coverage import CoverageLine, coverage_report
+from db.errors import InvalidPeriod, UnknownReference
 from db.sample import load_sample_registry
 from db.sample.data import AS_OF, THIS_YEAR
 from rules.engine.loader import load_folder
@@ -43,3 +45,19 @@ async def test_members_then_plus_joined_minus_left_are_members_now(session: Asyn
         "individual_business",
         ["org31"],
     )
+
+
+async def test_a_period_that_ends_before_it_starts_is_refused(session: AsyncSession) -> None:
+    """``since`` after ``at`` names both days instead of giving a report of nonsense."""
+    await load_sample_registry(session)
+    with pytest.raises(InvalidPeriod, match=f"since {THIS_YEAR}-12-01 is after at {AS_OF}"):
+        await coverage_report(session, load_folder(RULES_DIR), AS_OF, since=date(THIS_YEAR, 12, 1))
+    same_day = await coverage_report(session, load_folder(RULES_DIR), AS_OF, since=AS_OF)
+    assert same_day.totals.joined_since == same_day.totals.left_since == 0
+
+
+async def test_an_unknown_community_is_refused(session: AsyncSession) -> None:
+    """A mistyped community id names the id instead of giving an empty "100%" report."""
+    await load_sample_registry(session)
+    with pytest.raises(UnknownReference, match="unknown community: 'fenghe'"):
+        await coverage_report(session, load_folder(RULES_DIR), AS_OF, community_id="fenghe")
