@@ -8,9 +8,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.casekeys import render_case_key
-from api.problems import bad_request, data_errors
+from api.problems import FieldError, bad_request, data_errors
 from db.cases import open_case_ids
-from db.errors import InvalidRecord, UnknownReference
+from db.errors import ForeignCommunity, InvalidRecord, UnknownReference
 from db.queries import (
     get_organisation,
     join_big_committee,
@@ -50,6 +50,9 @@ async def apply_registry_change(
             }
     except ValidationError as err:
         raise bad_request("the event's data does not fit the registry", data_errors(err)) from err
+    except ForeignCommunity as err:
+        message = f"must be {err.own!r}, the organisation's own community"
+        raise bad_request(str(err), [FieldError(f"data.{err.field}", message)]) from err
     except InvalidRecord as err:
         raise bad_request(str(err)) from err
     except UnknownReference as err:

@@ -1,10 +1,12 @@
 """The 大党委 coverage report: per community and organisation type, who is inside the community's
-big Party committee on a date, who is still outside, and who joined since an earlier date.
+big Party committee on a date, who is still outside, and who joined and who left since an earlier
+date (members then + joined − left = members on the report's date).
 
 The organisation types counted are the rule file's (``annual_inspection.yaml``
 ``coverage_org_types``: resident units and the inspected types, blind spots included).
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel, Field
@@ -32,12 +34,26 @@ class CoverageLine(BaseModel):
     share: float = Field(description="members / total (1.0 when there are none)")
     outside: list[OrgEntry] = Field(default_factory=list)
     joined_since: list[OrgEntry] = Field(default_factory=list)
+    left_since: list[OrgEntry] = Field(
+        default_factory=list, description="members on ``since`` who are no longer members on ``at``"
+    )
 
 
 class CoverageTotals(BaseModel):
     total: int = 0
     members: int = 0
     joined_since: int = 0
+    left_since: int = 0
+
+    @classmethod
+    def of(cls, lines: Sequence[CoverageLine]) -> "CoverageTotals":
+        """The sums over ``lines``."""
+        return cls(
+            total=sum(line.total for line in lines),
+            members=sum(line.members for line in lines),
+            joined_since=sum(len(line.joined_since) for line in lines),
+            left_since=sum(len(line.left_since) for line in lines),
+        )
 
     @property
     def share(self) -> float:
@@ -63,7 +79,10 @@ async def coverage_report(
     since: date | None = None,
     community_id: str | None = None,
 ) -> CoverageReport:
-    """The report on ``at``; ``since`` defaults to 1 January of that year."""
+    """The report on ``at``; ``since`` defaults to 1 January of that year.
+
+    InvalidPeriod if ``since`` is after ``at``; UnknownReference for an unknown ``community_id``.
+    """
     start = since or date(at.year, 1, 1)
     counted = rules.org_types(rules.annual_inspection.coverage_org_types)
     rows = await queries.coverage(session, at, since=start, community_id=community_id)
@@ -78,20 +97,16 @@ async def coverage_report(
             share=row.share,
             outside=[OrgEntry(org_id=o.org_id, name=o.name) for o in row.outside],
             joined_since=[OrgEntry(org_id=o.org_id, name=o.name) for o in row.joined_since],
+            left_since=[OrgEntry(org_id=o.org_id, name=o.name) for o in row.left_since],
         )
         for row in rows
         if row.org_type.value in counted
     ]
-    totals = CoverageTotals(
-        total=sum(line.total for line in lines),
-        members=sum(line.members for line in lines),
-        joined_since=sum(len(line.joined_since) for line in lines),
-    )
     return CoverageReport(
         at=at,
         since=start,
         rule_version=rules.version,
         org_types=sorted(counted),
         lines=lines,
-        totals=totals,
+        totals=CoverageTotals.of(lines),
     )

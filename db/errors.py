@@ -1,6 +1,7 @@
 """Errors of the database layer: the registry's domain errors and import failures."""
 
 from dataclasses import dataclass
+from datetime import date
 
 
 class RegistryError(Exception):
@@ -18,6 +19,30 @@ class UnknownReference(RegistryError):
 
 class InvalidRecord(RegistryError):
     """A record breaks a rule that spans fields (e.g. a floating member without a credential)."""
+
+
+class ForeignCommunity(InvalidRecord):
+    """A 大党委 join names a community other than the organisation's own."""
+
+    field = "community_id"
+
+    def __init__(self, org_id: str, community_id: str, own: str) -> None:
+        self.org_id = org_id
+        self.community_id = community_id
+        self.own = own
+        super().__init__(
+            f"organisation {org_id!r} belongs to community {own!r}: it joins that community's "
+            f"大党委, not {community_id!r}"
+        )
+
+
+class InvalidPeriod(RegistryError):
+    """A report asked for changes since a day after the report's own day."""
+
+    def __init__(self, since: date, at: date) -> None:
+        self.since = since
+        self.at = at
+        super().__init__(f"since {since.isoformat()} is after at {at.isoformat()}")
 
 
 @dataclass(frozen=True, slots=True)

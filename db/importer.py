@@ -48,7 +48,7 @@ _KINDS: dict[str, tuple[type[Record], _Writer]] = {
     "members": (MemberRecord, people.upsert_member),
     "households": (HouseholdRecord, people.upsert_household),
     "household_assignments": (HouseholdAssignmentRecord, people.assign_household),
-    "memberships": (MembershipRecord, registry.join_big_committee),
+    "memberships": (MembershipRecord, registry.record_membership),
     "org_activities": (OrgActivityRecord, registry.record_org_activity),
     "report_ins": (ReportInRecord, people.record_report_in),
     "member_activities": (MemberActivityRecord, people.record_member_activity),

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
-from db.errors import UnknownReference
+from db.errors import ForeignCommunity, InvalidPeriod, UnknownReference
 from db.records import (
     BuildingRecord,
     CommunityRecord,
@@ -55,6 +55,7 @@ class CoverageRow:
     members: int
     outside: tuple[OrgRef, ...]
     joined_since: tuple[OrgRef, ...] = ()
+    left_since: tuple[OrgRef, ...] = ()
 
     @property
     def share(self) -> float:
@@ -209,9 +210,18 @@ async def membership_history(session: AsyncSession, org_id: str) -> list[BigComm
 async def membership_at(
     session: AsyncSession, org_id: str, at: date
 ) -> BigCommitteeMembership | None:
-    """The spell in force on ``at``, if the organisation was a member then."""
-    query = select(BigCommitteeMembership).where(
-        BigCommitteeMembership.org_id == org_id, _in_force(at)
+    """The spell in force on ``at`` in the 大党委 of the organisation's own community, if any.
+
+    A spell in another community's 大党委 does not count, as in the coverage report.
+    """
+    query = (
+        select(BigCommitteeMembership)
+        .join(Organisation, Organisation.id == BigCommitteeMembership.org_id)
+        .where(
+            BigCommitteeMembership.org_id == org_id,
+            BigCommitteeMembership.community_id == Organisation.community_id,
+            _in_force(at),
+        )
     )
     return (await session.scalars(query.limit(1))).first()
 
@@ -219,7 +229,20 @@ async def membership_at(
 async def join_big_committee(
     session: AsyncSession, record: MembershipRecord
 ) -> BigCommitteeMembership:
-    """Record ``org.joined_big_committee``; joining elsewhere ends the open spell."""
+    """Record ``org.joined_big_committee``: an organisation joins its own community's 大党委
+    (ForeignCommunity otherwise), which ends an open spell elsewhere."""
+    org = await require(session, Organisation, record.org_id, "organisation")
+    await require(session, Community, record.community_id, "community")
+    if record.community_id != org.community_id:
+        raise ForeignCommunity(record.org_id, record.community_id, org.community_id)
+    return await record_membership(session, record)
+
+
+async def record_membership(
+    session: AsyncSession, record: MembershipRecord
+) -> BigCommitteeMembership:
+    """Record a spell as a history file gives it, in whichever community it names (an
+    organisation that moved keeps its spells in its former community's 大党委)."""
     # A repeat, or a join while already inside that community's 大党委, changes nothing but a
     # ``left_on`` the record gives (import files carry ended spells that way).
     await require(session, Organisation, record.org_id, "organisation")
@@ -322,7 +345,15 @@ async def coverage(
     since: date | None = None,
     community_id: str | None = None,
 ) -> list[CoverageRow]:
-    """Per community and org type: who is in the 大党委 on ``at``, who is not, who joined since."""
+    """Per community and org type: who is in the 大党委 on ``at``, who is not, and who joined
+    and who left since ``since``: members on ``since`` + joined − left = members on ``at``.
+
+    InvalidPeriod if ``since`` is after ``at``; UnknownReference for an unknown ``community_id``.
+    """
+    if since is not None and since > at:
+        raise InvalidPeriod(since, at)
+    if community_id is not None:
+        await require(session, Community, community_id, "community")
     communities = {c.id: c for c in await list_communities(session)}
     orgs = await session.scalars(select(Organisation).where(_registered_by(at)))
     spells = (await session.scalars(select(BigCommitteeMembership))).all()
@@ -349,7 +380,9 @@ async def coverage(
     ):
         group.sort(key=lambda o: (o.name, o.id))
         inside = [o for o in group if member(o, at)]
-        joined = [o for o in inside if since is not None and not member(o, since)]
+        before = [o for o in group if since is not None and member(o, since)]
+        joined = [o for o in inside if since is not None and o not in before]
+        left = [o for o in before if o not in inside]
         rows.append(
             CoverageRow(
                 community_id=cid,
@@ -359,6 +392,7 @@ async def coverage(
                 members=len(inside),
                 outside=tuple(_ref(o) for o in group if not member(o, at)),
                 joined_since=tuple(_ref(o) for o in joined),
+                left_since=tuple(_ref(o) for o in left),
             )
         )
     return rows

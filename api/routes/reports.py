@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.problems import not_found
+from api.problems import FieldError, bad_request, not_found
 from api.security import Person, Principal
 from api.services import services
 from db.base import local_today
 from db.coverage import CoverageReport, CoverageTotals, coverage_report
+from db.errors import InvalidPeriod, UnknownReference
 from db.reports import (
     CEILINGS,
     FIGURES,
@@ -45,26 +46,31 @@ async def coverage(
     request: Request,
     person: Person,
     at: Annotated[date | None, Query(description="report date (default: today)")] = None,
-    since: Annotated[date | None, Query(description="count joins from (default: 1 Jan)")] = None,
+    since: Annotated[
+        date | None, Query(description="count joins and departures from (default: 1 Jan)")
+    ] = None,
     community: Community = None,
 ) -> CoverageReport:
     """大党委 coverage per community and organisation type: members, who is outside, who joined
-    since ``since``; the organisation types are the rule file's ``coverage_org_types``."""
+    and who left since ``since``; the organisation types are the rule file's
+    ``coverage_org_types``. ``since`` after ``at`` is a 400, an unknown community a 404."""
     _check_reach(person, community)
     svc = services(request)
+    day = at or local_today()
     async with svc.sessions() as session:
-        report = await coverage_report(
-            session, svc.rules.active, at or local_today(), since=since, community_id=community
-        )
+        try:
+            report = await coverage_report(
+                session, svc.rules.active, day, since=since, community_id=community
+            )
+        except InvalidPeriod as err:
+            message = f"must be on or before at ({day.isoformat()})"
+            raise bad_request(str(err), [FieldError("since", message)]) from err
+        except UnknownReference as err:
+            raise not_found(f"no community {community} within your reach") from err
     if person.communities is None:
         return report
     lines = [line for line in report.lines if line.community_id in person.communities]
-    totals = CoverageTotals(
-        total=sum(line.total for line in lines),
-        members=sum(line.members for line in lines),
-        joined_since=sum(len(line.joined_since) for line in lines),
-    )
-    return report.model_copy(update={"lines": lines, "totals": totals})
+    return report.model_copy(update={"lines": lines, "totals": CoverageTotals.of(lines)})
 
 
 @router.get("/workforce", response_model=WorkforceReport)

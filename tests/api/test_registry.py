@@ -75,6 +75,26 @@ async def test_joining_the_big_committee_tells_the_open_cases(api: Api) -> None:
     assert "noted:grassroots.probe.joined" in state["events"]
 
 
+async def test_joining_another_communitys_big_committee_is_refused(api: Api) -> None:
+    """An organisation joins its own community's 大党委: a join naming another community is a 400
+    naming data.community_id and the organisation's community, and changes nothing."""
+    before = await api.counts()
+    joined = event(
+        "grassroots.org.joined_big_committee",
+        {"org_id": "org-a", "community_id": "c-b", "date": "2026-11-20"},
+    )
+    response = await api.send(joined)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert "belongs to community 'c-a'" in problem["detail"]
+    assert problem["errors"] == [
+        {"field": "data.community_id", "message": "must be 'c-a', the organisation's own community"}
+    ]
+    assert await api.counts() == before
+    async with api.sessions() as session:
+        assert await membership_history(session, "org-a") == []
+
+
 async def test_staff_edit_only_their_own_communitys_organisations(api: Api) -> None:
     """Community staff edit their organisations; others' are invisible, viewers read only."""
     response = await api.http.put(

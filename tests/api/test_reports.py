@@ -146,14 +146,35 @@ async def test_coverage_report_lists_blind_spots_and_this_years_joins(
     assert by_type["property_company"] == [5, 2]
     assert by_type["commercial_building"] == [3, 1]
     assert by_type["new_sector_org"] == [4, 1]
-    assert report["totals"] == {"total": 60, "members": 37, "joined_since": 13}
-    fenhe_owners = next(
-        line
-        for line in lines
-        if (line["community_id"], line["org_type"]) == ("fenhe", "owners_committee")
+    assert report["totals"] == {"total": 60, "members": 37, "joined_since": 13, "left_since": 1}
+    fenhe = {line["org_type"]: line for line in lines if line["community_id"] == "fenhe"}
+    assert len(fenhe["owners_committee"]["joined_since"]) == 1
+    assert len(fenhe["owners_committee"]["outside"]) == 1
+    assert fenhe["individual_business"]["left_since"] == [{"org_id": "org31", "name": "惠民便利店"}]
+
+
+async def test_coverage_report_refuses_a_period_ending_before_it_starts(
+    http: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """``since`` after ``at`` is a 400 problem naming ``since``, not a report of nonsense."""
+    response = await _get(
+        http, "/api/reports/coverage", "admin", at=f"{THIS_YEAR}-03-01", since=f"{THIS_YEAR}-06-01"
     )
-    assert len(fenhe_owners["joined_since"]) == 1
-    assert len(fenhe_owners["outside"]) == 1
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["detail"] == f"since {THIS_YEAR}-06-01 is after at {THIS_YEAR}-03-01"
+    assert problem["errors"] == [
+        {"field": "since", "message": f"must be on or before at ({THIS_YEAR}-03-01)"}
+    ]
+
+
+async def test_coverage_report_of_an_unknown_community_is_not_found(
+    http: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """Even for an administrator, a mistyped community is a 404, not an empty "100%" report."""
+    response = await _get(http, "/api/reports/coverage", "admin", community="fenghe")
+    assert response.status_code == 404, response.text
+    assert "fenghe" in response.json()["detail"]
 
 
 async def test_coverage_report_is_scoped_to_the_callers_communities(

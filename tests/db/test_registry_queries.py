@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import queries
-from db.errors import UnknownReference
+from db.errors import ForeignCommunity, UnknownReference
 from db.records import MembershipRecord, OrganisationUpdate
+from db.tables import BigCommitteeMembership
 from db.vocab import OrgType
 from tests.db.builders import organisation, two_communities
 
@@ -53,11 +54,14 @@ async def test_coverage_lists_who_is_outside_per_community_and_type(session: Asy
 
 
 async def test_membership_history_keeps_every_spell(session: AsyncSession) -> None:
-    """Joining, moving to another community's 大党委 and leaving all stay in the history."""
+    """Joining, moving to another community and joining its 大党委, and leaving all stay in the
+    history; only spells in the community the organisation belongs to count as membership."""
     await two_communities(session)
     await organisation(session, "x", OrgType.NON_PUBLIC_ENTERPRISE, joined_on=date(2024, 5, 1))
     again = MembershipRecord(org_id="x", community_id="A", joined_on=date(2024, 8, 1))
     await queries.join_big_committee(session, again)  # already inside: nothing changes
+    assert (await queries.membership_at(session, "x", date(2024, 12, 31))) is not None
+    await queries.update_organisation(session, OrganisationUpdate(org_id="x", community_id="B"))
     moved = MembershipRecord(org_id="x", community_id="B", joined_on=date(2025, 7, 1))
     await queries.join_big_committee(session, moved)
     await queries.join_big_committee(session, moved)  # a repeated event is applied once
@@ -69,10 +73,32 @@ async def test_membership_history_keeps_every_spell(session: AsyncSession) -> No
         ("A", date(2024, 5, 1), date(2025, 7, 1)),
         ("B", date(2025, 7, 1), date(2026, 1, 31)),
     ]
-    assert (await queries.membership_at(session, "x", date(2024, 12, 31))) is history[0]
+    assert await queries.membership_at(session, "x", date(2024, 12, 31)) is None
     assert (await queries.membership_at(session, "x", date(2025, 7, 1))) is history[1]
     assert await queries.membership_at(session, "x", date(2026, 1, 31)) is None
     assert await queries.leave_big_committee(session, "x", date(2026, 6, 1)) is None
+
+
+async def test_an_organisation_joins_only_its_own_communitys_big_committee(
+    session: AsyncSession,
+) -> None:
+    """A join naming another community is refused, naming the organisation's own; a spell stored
+    in another community's 大党委 counts neither in the checklist nor in the coverage report."""
+    await two_communities(session)
+    await organisation(session, "x", OrgType.PROPERTY_COMPANY)
+    await organisation(session, "y", OrgType.PROPERTY_COMPANY)
+    elsewhere = MembershipRecord(org_id="x", community_id="B", joined_on=date(2026, 2, 1))
+    with pytest.raises(ForeignCommunity, match="belongs to community 'A'") as refused:
+        await queries.join_big_committee(session, elsewhere)
+    assert (refused.value.field, refused.value.own) == ("community_id", "A")
+    assert await queries.membership_history(session, "x") == []
+    # Data stored before joins were checked: y's spell names community B.
+    session.add(BigCommitteeMembership(org_id="y", community_id="B", joined_on=date(2026, 2, 1)))
+    await session.commit()
+
+    assert await queries.membership_at(session, "y", date(2026, 3, 1)) is None
+    [row] = await queries.coverage(session, date(2026, 3, 1), community_id="A")
+    assert (row.members, [o.org_id for o in row.outside]) == (0, ["x", "y"])
 
 
 async def test_registry_events_update_organisations(session: AsyncSession) -> None:
