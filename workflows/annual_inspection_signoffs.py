@@ -14,7 +14,12 @@ from workflows.case_tasks import CaseDeadlineTask
 from workflows.case_text import problems
 
 with workflow.unsafe.imports_passed_through():
-    from models.annual_inspection import Condition, InspectionStatus, SignoffSubmitted
+    from models.annual_inspection import (
+        STRICT_CONDITIONS,
+        Condition,
+        InspectionStatus,
+        SignoffSubmitted,
+    )
     from models.case_actions import CaseActionResult
     from models.deadline import TaskStatus
     from models.events import InboundEvent
@@ -52,10 +57,14 @@ class InspectionSignoffs:
         )
         return True
 
-    def _vet(self, event: InboundEvent) -> tuple[str | None, SignoffSubmitted | None]:
-        """Why the sign-off is refused (None if accepted), and the sign-off."""
+    def _vet(
+        self, event: InboundEvent, *, strict: bool = False
+    ) -> tuple[str | None, SignoffSubmitted | None]:
+        """Why the sign-off is refused (None if accepted), and the sign-off; ``strict`` also
+        refuses a condition with a field it does not know (``STRICT_CONDITIONS``)."""
+        context = STRICT_CONDITIONS if strict else None
         try:
-            signoff = SignoffSubmitted.model_validate(event.data)
+            signoff = SignoffSubmitted.model_validate(event.data, context=context)
         except ValidationError as err:
             return f"签署数据有误：{problems(err)}", None
         if self._case.status in _FOLLOWING:
@@ -151,7 +160,9 @@ class InspectionSignoffs:
     def _validate_signoff(self, event: InboundEvent) -> None:
         if self._case.seen(event):
             return
-        problem, _ = self._vet(event)
+        # Only here: validators do not run on replay, so sign-offs that running cases accepted
+        # with such a field (and dropped it) keep replaying as they were.
+        problem, _ = self._vet(event, strict=True)
         if problem is not None:
             raise ValueError(problem)
 
