@@ -5,7 +5,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from models.duration import Duration
 from rules.engine.facts import OrgFacts
@@ -54,13 +62,19 @@ class InspectionRequested(BaseModel):
 
 
 CONDITION_KINDS = ("join_big_committee", "other")
+_STRICT = "strict_conditions"
+STRICT_CONDITIONS = {_STRICT: True}
+"""Validation context under which a condition with a field ``ConditionSpec`` does not know is
+refused rather than the field dropped: what the sign-off update's validator asks for. Without it
+(the update's handler, signals, replay) such fields are ignored, as cases accepted them."""
 
 
 class ConditionSpec(BaseModel):
     """A condition of a conditional sign-off, as the signer writes it.
 
     ``join_big_committee`` is met by ``org.joined_big_committee``; any other condition is met when
-    the community signs off without conditions.
+    the community signs off without conditions. A field it does not know is dropped, or refused
+    under ``STRICT_CONDITIONS``.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -71,8 +85,18 @@ class ConditionSpec(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, value: Any) -> Any:
-        return {"text": value} if isinstance(value, str) else value
+    def _from_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            return {"text": value}
+        if isinstance(value, dict) and info.context and info.context.get(_STRICT):
+            unknown = [str(key) for key in value if key not in cls.model_fields]
+            if unknown:
+                raise PydanticCustomError(
+                    "unknown_condition_field",
+                    "条件含无法识别的字段 {unknown}（可用：{known}）",
+                    {"unknown": "、".join(unknown), "known": "、".join(cls.model_fields)},
+                )
+        return value
 
 
 class SignoffSubmitted(BaseModel):
