@@ -74,6 +74,11 @@ class InspectionSignoffs:
         task = self._task
         if task is None:
             return "尚未向社区发出签署任务，暂不能受理", signoff
+        if task.status is not TaskStatus.OPEN and self._again is not None:
+            return (
+                f"组织已再次申请，第 {self._requests + 1} 次申请的签署任务即将发出，请稍候再提交",
+                signoff,
+            )
         if task.status is not TaskStatus.OPEN:
             return f"第 {self._requests} 次申请的签署任务已结束，不再受理", signoff
         return None, signoff

@@ -80,6 +80,8 @@ class FakeRegistry:
     def __init__(self) -> None:
         self.subjects: dict[str, SubjectFacts] = {}
         self.orgs: dict[str, OrgFacts] = {}
+        self.org_reads_open = asyncio.Event()  # cleared: organisation reads wait until it is set
+        self.org_reads_open.set()
 
     @activity.defn(name="subject_facts")
     async def subject_facts(self, request: SubjectFactsInput) -> SubjectFactsResult:
@@ -91,6 +93,7 @@ class FakeRegistry:
 
     @activity.defn(name="org_facts")
     async def org_facts(self, request: OrgFactsInput) -> OrgFactsResult:
+        await self.org_reads_open.wait()
         facts = self.orgs.get(request.org_id)
         if facts is None:
             return OrgFactsResult(known=False, facts=OrgFacts(id=request.org_id))

@@ -105,3 +105,46 @@ async def test_conditions_in_the_fields_the_case_knows_are_followed_up(
     assert abs(other.schedule.due_at - (signed + 30 * DAY)) < timedelta(seconds=5)
     [received] = entries(following.timeline, "signoff_received")
     assert [c["kind"] for c in received.detail["conditions"]] == ["join_big_committee", "other"]
+
+
+async def test_a_sign_off_sent_while_the_org_asks_again_says_the_new_task_is_coming(
+    time_skipping_env: WorkflowEnvironment, client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    """Between a remediation and the next sign-off task (the registry being read again), a
+    sign-off is refused with a reason that says the new task is on its way, not that the
+    inspection's sign-off is over; once the task is out, the same sign-off is accepted."""
+    monday = await _march_monday(time_skipping_env)
+    org, year = _org(), monday.year
+    registry, rules = FakeRegistry(), await rule_registry(tmp_path)
+    registry.orgs[org.id] = org
+    async with case_worker(client, task_queue, rules, registry):
+        handle = await _request(client, task_queue, rules.active.version, org, year, monday)
+        try:
+            await eventually(handle, _asked)
+            denied = _signoff(org, year, "denied", reasons="未加入大党委")
+            await handle.execute_update(
+                AnnualInspectionWorkflow.signoff, inbound("inspection.signoff", denied)
+            )
+            await eventually(handle, lambda v: v.snapshot.status == "denied")
+            registry.org_reads_open.clear()
+            joined = {"org_id": org.id, "community_id": "c-east", "date": monday.date().isoformat()}
+            await handle.signal(
+                AnnualInspectionWorkflow.org_joined_big_committee,
+                inbound("org.joined_big_committee", joined),
+            )
+            await eventually(handle, lambda v: bool(entries(v.timeline, "joined_big_committee")))
+            granted = inbound("inspection.signoff", _signoff(org, year, "granted"))
+            with pytest.raises(WorkflowUpdateFailedError) as early:
+                await handle.execute_update(AnnualInspectionWorkflow.signoff, granted)
+            registry.org_reads_open.set()
+            await eventually(
+                handle, lambda v: _asked(v) and v.tasks[-1].spec.task_id == "signoff-2"
+            )
+            again = inbound("inspection.signoff", _signoff(org, year, "granted"))
+            accepted = await handle.execute_update(AnnualInspectionWorkflow.signoff, again)
+        finally:
+            registry.org_reads_open.set()
+            await stop(handle)
+
+    assert "第 2 次申请的签署任务即将发出，请稍候再提交" in str(early.value.cause)
+    assert accepted.message == "签署意见已受理"
