@@ -42,6 +42,8 @@ RULE_ROLES: dict[UserRole, str] = {
     # (the default rules do not), so an account's role grants nothing the rules do not.
     UserRole.ADMIN: "admin",
     UserRole.STREET_COMMITTEE: "street_committee",
+    # 县委组织部 reaches every community, so also the cases whose community nobody named yet.
+    UserRole.ORGANISATION_DEPARTMENT: "organisation_department",
     # Community staff work for the community Party organisation, which owes the tasks.
     UserRole.COMMUNITY_STAFF: "community_party_org",
 }

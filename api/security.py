@@ -59,7 +59,8 @@ class Principal:
         return self.role is UserRole.ADMIN
 
     def reaches(self, community_id: str | None) -> bool:
-        """Whether a record of ``community_id`` is within reach (no community: admins only)."""
+        """Whether a record of ``community_id`` is within reach (no community: county-wide
+        roles only)."""
         if self.communities is None:
             return True
         return community_id is not None and community_id in self.communities
@@ -88,7 +89,7 @@ def _bearer(request: Request) -> str | None:
 
 async def _reach(session: AsyncSession, user: User) -> frozenset[str] | None:
     role = UserRole(user.role)
-    if role is UserRole.ADMIN:
+    if role in (UserRole.ADMIN, UserRole.ORGANISATION_DEPARTMENT):
         return None
     if role is UserRole.COMMUNITY_STAFF:
         return frozenset({user.community_id}) if user.community_id else frozenset()

@@ -140,7 +140,13 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     user_commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
     add = user_commands.add_parser("add", help="create an account (asks for the password)")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in UserRole],
+        help="admin and organisation_department (县委组织部) reach every community; "
+        "only admin edits rules and handles dead letters",
+    )
     add.add_argument("--community", help="community id (community staff, or a scoped viewer)")
     add.add_argument("--street", help="street id (street committee)")
     add.add_argument("--display-name")

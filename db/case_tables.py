@@ -156,7 +156,8 @@ class ApiClient(Base):
 
 
 class User(Base):
-    """A person who logs in; community staff see one community, street committees a street."""
+    """A person who logs in; community staff see one community, street committees a street, the
+    organisation department and administrators the whole county."""
 
     __tablename__ = "users"
     __table_args__ = (one_of("role", UserRole),)
@@ -165,7 +166,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(32))
     community_id: Mapped[str | None] = mapped_column(ForeignKey("communities.id"))
     street_id: Mapped[str | None] = mapped_column(ForeignKey("streets.id"))
     failed_login_count: Mapped[int] = mapped_column(default=0)

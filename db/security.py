@@ -147,13 +147,19 @@ async def add_user(
     street_id: str | None = None,
     display_name: str | None = None,
 ) -> User:
-    """Create an account; community staff need a community, street committees a street."""
+    """Create an account; community staff need a community, street committees a street, and the
+    organisation department, which reaches the whole county, takes neither."""
     if len(password) < 8:
         raise InvalidRecord("a password has at least 8 characters")
     if role is UserRole.COMMUNITY_STAFF and not community_id:
         raise InvalidRecord("community staff need --community")
     if role is UserRole.STREET_COMMITTEE and not street_id:
         raise InvalidRecord("a street committee account needs --street")
+    if role is UserRole.ORGANISATION_DEPARTMENT and (community_id or street_id):
+        raise InvalidRecord(
+            "an organisation department account reaches the whole county: "
+            "give neither --community nor --street"
+        )
     if community_id is not None and await session.get(Community, community_id) is None:
         raise UnknownReference("community", community_id)
     if street_id is not None and await session.get(Street, street_id) is None:

@@ -63,9 +63,13 @@ BACHELOR_OR_ABOVE = frozenset({Education.BACHELOR, Education.MASTER, Education.D
 
 
 class UserRole(StrEnum):
+    """What an account may reach and do; the organisation department (县委组织部) acts county-wide
+    on cases without the administrator's powers over accounts, rules and the registry."""
+
     ADMIN = "admin"
     COMMUNITY_STAFF = "community_staff"
     STREET_COMMITTEE = "street_committee"
+    ORGANISATION_DEPARTMENT = "organisation_department"
     VIEWER = "viewer"
 
 

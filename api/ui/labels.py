@@ -96,6 +96,7 @@ ROLES: dict[str, str] = {
     UserRole.ADMIN.value: "管理员",
     UserRole.COMMUNITY_STAFF.value: "社区工作人员",
     UserRole.STREET_COMMITTEE.value: "街道党工委",
+    UserRole.ORGANISATION_DEPARTMENT.value: "县委组织部",
     UserRole.VIEWER.value: "只读用户",
 }
 

@@ -91,6 +91,7 @@ USERS = {
     "staff_a": (UserRole.COMMUNITY_STAFF, "c-a", None),
     "staff_b": (UserRole.COMMUNITY_STAFF, "c-b", None),
     "street": (UserRole.STREET_COMMITTEE, None, "s1"),
+    "zuzhibu": (UserRole.ORGANISATION_DEPARTMENT, None, None),
     "viewer": (UserRole.VIEWER, None, None),
 }
 PASSWORD = "correct horse battery"
@@ -98,7 +99,7 @@ PASSWORD = "correct horse battery"
 
 @functools.cache
 def _password_hash() -> str:
-    # Hashed once: argon2 is slow on purpose, and every test sets up five accounts.
+    # Hashed once: argon2 is slow on purpose, and every test sets up six accounts.
     return hash_password(PASSWORD)
 
 

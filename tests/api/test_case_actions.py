@@ -86,6 +86,33 @@ async def test_a_street_committee_member_releases_a_held_assessment(
     assert recorded[0]["detail"] == {"role": "street_committee", "reason": body["reason"]}
 
 
+async def test_the_organisation_department_releases_a_case_no_community_was_found_for(
+    api: Api, task_queue: str, tmp_path: Path
+) -> None:
+    """An assessment held with no community named is within no community's reach: the street
+    committee cannot find it and the administrator is not an override role, but the county
+    organisation department (县委组织部) reaches it and its override closes the case."""
+    async with assessment_cases(api, task_queue, tmp_path) as cases:
+        held = await cases.held_unassigned()
+        url = _url(held, "override")
+        body = {"reason": "无法确定报到社区，经县委组织部研究同意"}
+        street = await api.http.post(url, json=body, headers=api.auth("street"))
+        assert street.status_code == 404
+        admin = await api.http.post(url, json=body, headers=api.auth("admin"))
+        assert admin.status_code == 422
+
+        released = await api.http.post(url, json=body, headers=api.auth("zuzhibu"))
+        assert released.status_code == 200, released.text
+        assert released.json()["message"] == "已记录授权放行，案件将结案"
+        await api.wait_for(held, status="overridden")
+
+    [audit] = await _audited(api, held)
+    assert (audit.actor, audit.detail["role"]) == ("zuzhibu", "organisation_department")
+    recorded = [e for e in (await _case(api, held))["timeline"] if e["kind"] == "override_recorded"]
+    assert recorded[0]["actor"] == "zuzhibu"
+    assert recorded[0]["detail"] == {"role": "organisation_department", "reason": body["reason"]}
+
+
 async def test_an_administrator_names_the_community_to_consult(
     api: Api, task_queue: str, tmp_path: Path
 ) -> None:

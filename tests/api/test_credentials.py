@@ -80,7 +80,8 @@ def test_users_and_clients_commands(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """An operator creates accounts and API tokens; the token is printed once and works."""
+    """An operator creates accounts (a county organisation department account without a place)
+    and API tokens; the token is printed once and works."""
     monkeypatch.setattr(users_cmd, "_database_url", lambda: database_url)
 
     async def places() -> None:
@@ -99,8 +100,16 @@ def test_users_and_clients_commands(
     assert _grassroots("clients", "add", "erp", "--types", "grassroots.assessment.*") == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert _grassroots("clients", "add", "bad", "--types", "assessment") == 1
+    county = ("users", "add", "zuzhibu", "--role", "organisation_department", "--password-stdin")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    assert _grassroots(*county, "--street", "jifeng") == 1
+    assert "reaches the whole county" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    assert _grassroots(*county) == 0
     assert _grassroots("users", "list") == 0
-    assert "wang\tcommunity_staff\tfenhe" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "wang\tcommunity_staff\tfenhe" in listed
+    assert "zuzhibu\torganisation_department\t-" in listed
 
     async def check() -> None:
         engine = create_engine(database_url)

@@ -35,6 +35,30 @@ async def test_community_staff_cannot_see_another_communitys_case(api: Api) -> N
     assert clients.status_code == 403
 
 
+async def test_the_organisation_department_reads_the_county_but_administers_nothing(
+    api: Api,
+) -> None:
+    """The county organisation department reaches every community's cases, but the rules, the
+    dead letters and a community's registry entries stay with administrators (and the
+    community's own staff)."""
+    case_id = await api.open_probe(community="c-x")
+    me = await api.http.get("/api/me", headers=api.auth("zuzhibu"))
+    assert me.json()["role"] == "organisation_department"
+    assert me.json()["communities"] is None
+    seen = await api.http.get(f"/api/cases/{case_id}", headers=api.auth("zuzhibu"))
+    assert seen.status_code == 200
+    who = api.auth("zuzhibu")
+    rules = {"base": "any", "file": "dual_assessment.yaml", "text": "", "reason": "试试"}
+    for method, url, body in (
+        ("POST", "/api/rules/activate", rules),
+        ("POST", "/api/rules/rollback", {"version": "v", "base": "v", "reason": "试试"}),
+        ("GET", "/api/dead-letters", None),
+        ("PUT", "/api/registry/organisations/org-a", {"has_liaison": True}),
+    ):
+        response = await api.http.request(method, url, json=body, headers=who)
+        assert response.status_code == 403, (url, response.text)
+
+
 async def test_a_revoked_client_token_stops_working_within_moments(api: Api) -> None:
     """Revoking a sender's token (grassroots clients revoke) shuts it out within the cache time."""
     body = event("grassroots.parcel.delivered", {})

@@ -135,3 +135,24 @@ async def test_a_case_held_for_want_of_a_community_can_still_be_given_one(
         assert tasks["opinion"]["owner"] == "c-b"
         assert tasks["assign"]["status"] == "answered"
         assert 'data-action="assign"' not in await _page(api, held, "admin")
+
+
+async def test_the_organisation_department_may_release_a_case_held_for_want_of_a_community(
+    api: Api, task_queue: str, tmp_path: Path
+) -> None:
+    """Held with no community named, the case's page offers the county organisation department
+    (shown as 县委组织部) both 授权放行 and 指定征求意见的社区; its release closes the case."""
+    async with assessment_cases(api, task_queue, tmp_path) as cases:
+        held = await cases.held_unassigned()
+        page = await _page(api, held, "zuzhibu")
+        assert "zuzhibu（县委组织部）" in page
+        assert 'data-action="override"' in page
+        assert 'data-action="assign"' in page
+        released = await api.http.post(
+            f"/cases/{held}/actions/override",
+            data={"reason": "无法确定报到社区，经县委组织部研究同意"},
+            headers={**api.auth("zuzhibu"), **HTMX},
+        )
+        assert released.status_code == 200, released.text
+        assert "已记录授权放行，案件将结案" in released.text
+        await api.wait_for(held, status="overridden")
