@@ -97,6 +97,11 @@ def data_errors(err: ValidationError) -> list[FieldError]:
     return validation_errors([{**error, "loc": ("data", *error["loc"])} for error in err.errors()])
 
 
+def invalid_request(exc: RequestValidationError) -> Problem:
+    """The 400 problem for a request whose fields failed validation, naming each."""
+    return bad_request("the request has invalid fields", validation_errors(exc.errors()))
+
+
 def install(app: FastAPI) -> None:
     """Answer every error with a problem document."""
 
@@ -112,8 +117,7 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = validation_errors(exc.errors())
-        return bad_request("the request has invalid fields", errors).response()
+        return invalid_request(exc).response()
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)

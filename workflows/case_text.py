@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -19,10 +20,78 @@ CLOSED_WORDS = {
 """How a closed task is described: 意见任务已答复 …"""
 
 
+_SAID = {
+    "missing": "缺少此项",
+    "extra_forbidden": "无法识别的字段",
+    "string_type": "须为文本",
+    "int_type": "须为整数",
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "float_type": "须为数字",
+    "float_parsing": "须为数字",
+    "bool_type": "须为是或否（true / false）",
+    "bool_parsing": "须为是或否（true / false）",
+    "datetime_type": "须为日期时间（如 2026-03-01T09:00+08:00）",
+    "datetime_parsing": "须为日期时间（如 2026-03-01T09:00+08:00）",
+    "datetime_from_date_parsing": "须为日期时间（如 2026-03-01T09:00+08:00）",
+    "timezone_aware": "须带时区（如 +08:00）",
+    "date_type": "须为日期（如 2026-03-01）",
+    "date_parsing": "须为日期（如 2026-03-01）",
+    "date_from_datetime_parsing": "须为日期（如 2026-03-01）",
+    "date_from_datetime_inexact": "须为日期，不带时刻",
+    "list_type": "须为列表",
+    "dict_type": "须为对象",
+    "model_type": "须为对象",
+}
+"""Errors whose Chinese needs nothing from the error's context, by pydantic error type."""
+
+_BOUNDS = {
+    "string_too_short": ("min_length", "至少 {} 个字"),
+    "string_too_long": ("max_length", "至多 {} 个字"),
+    "too_short": ("min_length", "至少 {} 项"),
+    "too_long": ("max_length", "至多 {} 项"),
+    "greater_than": ("gt", "须大于 {}"),
+    "greater_than_equal": ("ge", "须不小于 {}"),
+    "less_than": ("lt", "须小于 {}"),
+    "less_than_equal": ("le", "须不大于 {}"),
+}
+"""Errors about a limit: the context key holding it and the Chinese around it."""
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _choices(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as ``'a'、'b'、'c'``."""
+    head, _, last = expected.rpartition(" or ")
+    return "、".join([*head.split(", "), last] if head else [last])
+
+
+def error_text(error: ErrorDetails) -> str:
+    """One validation error in Chinese, without its field: 须为整数, 缺少此项 …; types not worded
+    here keep pydantic's message."""
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind in _SAID:
+        return _SAID[kind]
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return "不能为空"
+    if kind in _BOUNDS and _BOUNDS[kind][0] in context:
+        key, wording = _BOUNDS[kind]
+        return wording.format(_number(context[key]))
+    if kind in {"literal_error", "enum"} and "expected" in context:
+        choices = _choices(str(context["expected"]))
+        return f"须为 {choices} 之一" if "、" in choices else f"须为 {choices}"
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])
+    return error["msg"]
+
+
 def problems(err: ValidationError) -> str:
-    """Event data that failed validation, as one line: ``field: message; …``."""
+    """Event data that failed validation, as one line in Chinese: ``field：问题；…``."""
     return "；".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '数据'}: {e['msg']}" for e in err.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or '数据'}：{error_text(e)}" for e in err.errors()
     )
 
 

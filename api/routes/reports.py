@@ -17,6 +17,7 @@ from api.services import services
 from db.base import local_today
 from db.coverage import CoverageReport, CoverageTotals, coverage_report
 from db.errors import InvalidPeriod, UnknownReference
+from db.registry import require
 from db.reports import (
     CEILINGS,
     FIGURES,
@@ -27,6 +28,7 @@ from db.reports import (
     figures,
     workforce_report,
 )
+from db.tables import Community as CommunityRow
 from db.vocab import WorkerPost
 from db.workforce import WorkerOn, roster_on
 from rules.engine.processes import CommunityWorker
@@ -83,12 +85,18 @@ async def workforce(
 ) -> WorkforceReport:
     """Community-worker structure per community and overall — secretaries' average age, shares
     with a bachelor's degree, Party members and certified social workers, workers per 10,000
-    residents — against the rule file's targets and the seed baseline, with the trend by year."""
+    residents — against the rule file's targets and the seed baseline, with the trend by year.
+    An unknown community is a 404, as for the coverage report."""
     _check_reach(person, community)
     reach = person.communities if community is None else frozenset({community})
     svc = services(request)
     rules = svc.rules.active
     async with svc.sessions() as session:
+        if community is not None:
+            try:
+                await require(session, CommunityRow, community, "community")
+            except UnknownReference as err:
+                raise not_found(f"no community {community} within your reach") from err
         report = await workforce_report(session, rules, year=year, as_of=as_of)
         if reach is None:
             return report

@@ -123,6 +123,18 @@ async def test_workforce_report_of_a_community_user_is_their_community_only(
     assert elsewhere.status_code == 404
 
 
+async def test_workforce_report_of_an_unknown_community_is_not_found(
+    http: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """Even for an administrator, a mistyped community is a 404 worded as for the coverage
+    report, not an empty report of no workers."""
+    response = await _get(http, "/api/reports/workforce", "admin", community="fenghe")
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"] == "no community fenghe within your reach"
+    known = await _get(http, "/api/reports/workforce", "admin", community="fenhe", as_of=AS_OF)
+    assert [c["community_id"] for c in known.json()["communities"]] == ["fenhe"]
+
+
 async def test_coverage_report_lists_blind_spots_and_this_years_joins(
     http: tuple[httpx.AsyncClient, dict[str, str]],
 ) -> None:

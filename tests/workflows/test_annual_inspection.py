@@ -452,7 +452,7 @@ async def test_invalid_signoffs_are_refused_and_change_nothing(
 
     assert "不予通过须写明理由" in messages[0]
     assert "附条件通过须写明条件" in messages[1]
-    assert "签署数据有误" in messages[2]
+    assert "签署数据有误：decision：须为 'granted'、'denied'、'conditional' 之一" in messages[2]
     assert unchanged == before
     assert noted.snapshot.status == "awaiting_signoff"
     assert "不予通过须写明理由" in entries(noted.timeline, "signoff_refused")[0].summary
