@@ -160,9 +160,17 @@ ACTIONS = {action.name: action for action in (OVERRIDE, ASSIGN, EXTEND, MOVE_RUL
 
 
 async def perform(
-    svc: Services, person: Principal, case_id: str, action: Action, request: ActionRequest
+    svc: Services,
+    person: Principal,
+    case_id: str,
+    action: Action,
+    request: ActionRequest,
+    *,
+    key: str | None = None,
 ) -> Any:
-    """Ask the case to do ``action`` for ``person``; its result, or a Problem saying why not."""
+    """Ask the case to do ``action`` for ``person``; its result, or a Problem saying why not.
+    With a ``key`` the action is the case's update of that id: a repeat (a retry after a 503, a
+    form sent twice) is applied once and gets the first answer."""
     async with svc.sessions() as session:
         case = await get_case(session, case_id, person.communities)
     if case is None:
@@ -175,7 +183,8 @@ async def perform(
         raise Problem(422, "not-applicable", f"{process}案件没有“{action.label}”这一操作")
     payload = request.update_input(person.name, role)
     try:
-        result = await _update(svc, case_id, action, payload)
+        update_id = f"{action.name}/{person.actor}/{key}" if key else None
+        result = await _update(svc, case_id, action, payload, update_id)
     except Problem as problem:
         log.info(
             "case_action_refused",
@@ -207,7 +216,9 @@ async def perform(
     return result
 
 
-async def _update(svc: Services, case_id: str, action: Action, payload: BaseModel) -> BaseModel:
+async def _update(
+    svc: Services, case_id: str, action: Action, payload: BaseModel, update_id: str | None
+) -> BaseModel:
     """Run the case's update; a refusal is 422 with the case's reason, no answer in time 503."""
     handle = svc.temporal.get_workflow_handle(case_id)
     timeout = svc.config.update_timeout
@@ -216,7 +227,11 @@ async def _update(svc: Services, case_id: str, action: Action, payload: BaseMode
     try:
         async with asyncio.timeout(seconds):
             result: BaseModel = await handle.execute_update(
-                action.update, payload, result_type=action.result, rpc_timeout=timeout
+                action.update,
+                payload,
+                id=update_id,
+                result_type=action.result,
+                rpc_timeout=timeout,
             )
             return result
     except WorkflowUpdateFailedError as err:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from temporalio.client import Client, WorkflowQueryFailedError
 
 from api.case_actions import (
@@ -31,6 +31,15 @@ from models.case_actions import CaseActionResult, MoveRulesResult
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["cases"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        description="Send the same key again (e.g. after a 503) and the case applies the action "
+        "once: the repeat gets the first answer.",
+    ),
+]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Offset = Annotated[int, Query(ge=0)]
@@ -89,38 +98,62 @@ async def case(request: Request, person: Person, case_id: str) -> CaseDetail:
 
 @router.post("/cases/{case_id:path}/actions/override", response_model=CaseActionResult)
 async def override(
-    request: Request, person: Writer, case_id: str, body: OverrideRequest
+    request: Request,
+    person: Writer,
+    case_id: str,
+    body: OverrideRequest,
+    key: IdempotencyKey = None,
 ) -> CaseActionResult:
     """Let a held assessment close without the community's opinion (授权放行), as your account's
     role: the rule file's ``override_roles`` decide who may; a refusal is 422 with the reason."""
-    result: CaseActionResult = await perform(services(request), person, case_id, OVERRIDE, body)
+    result: CaseActionResult = await perform(
+        services(request), person, case_id, OVERRIDE, body, key=key
+    )
     return result
 
 
 @router.post("/cases/{case_id:path}/actions/assign", response_model=CaseActionResult)
 async def assign(
-    request: Request, person: Writer, case_id: str, body: AssignRequest
+    request: Request,
+    person: Writer,
+    case_id: str,
+    body: AssignRequest,
+    key: IdempotencyKey = None,
 ) -> CaseActionResult:
     """Name the community to consult on an assessment whose rules found none."""
-    result: CaseActionResult = await perform(services(request), person, case_id, ASSIGN, body)
+    result: CaseActionResult = await perform(
+        services(request), person, case_id, ASSIGN, body, key=key
+    )
     return result
 
 
 @router.post("/cases/{case_id:path}/actions/extend", response_model=CaseActionResult)
 async def extend(
-    request: Request, person: Writer, case_id: str, body: ExtendRequest
+    request: Request,
+    person: Writer,
+    case_id: str,
+    body: ExtendRequest,
+    key: IdempotencyKey = None,
 ) -> CaseActionResult:
     """Move an open task's due time (``new_due_at`` or ``by``), as far as its rules allow."""
-    result: CaseActionResult = await perform(services(request), person, case_id, EXTEND, body)
+    result: CaseActionResult = await perform(
+        services(request), person, case_id, EXTEND, body, key=key
+    )
     return result
 
 
 @router.post("/cases/{case_id:path}/actions/move-rules", response_model=MoveRulesResult)
 async def move_rules(
-    request: Request, person: Writer, case_id: str, body: MoveRulesRequest
+    request: Request,
+    person: Writer,
+    case_id: str,
+    body: MoveRulesRequest,
+    key: IdempotencyKey = None,
 ) -> MoveRulesResult:
     """Move a running case to another stored rule version, after its recorded dry run."""
-    result: MoveRulesResult = await perform(services(request), person, case_id, MOVE_RULES, body)
+    result: MoveRulesResult = await perform(
+        services(request), person, case_id, MOVE_RULES, body, key=key
+    )
     return result
 
 

@@ -3,6 +3,7 @@ awaiting assignment, 延期 for an open task — shown to those the rules allow,
 which go through the same :func:`api.case_actions.perform` as the API and come back as a Chinese
 message."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +48,9 @@ class CaseForms:
     override_roles: list[str] = field(default_factory=list)  # their labels, for the page
     assign: list[tuple[str, str]] = field(default_factory=list)
     extend: set[str] = field(default_factory=set)
+    # Sent back with each form, so a form submitted twice (a double click, a resend after no
+    # answer) is one action on the case: the update's id.
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def any(self) -> bool:
@@ -158,8 +162,9 @@ async def act(request: Request, person: PageWriter, case_id: str, action: str) -
         result = ActResult(False, asked, 400)
     else:
         try:
+            key = submitted.get("request_key") or None
             done: CaseActionResult = await perform(
-                services(request), person, case_id, ACTIONS[action], asked
+                services(request), person, case_id, ACTIONS[action], asked, key=key
             )
             result = ActResult(True, done.message or "已办理。")
         except Problem as problem:

@@ -173,6 +173,34 @@ async def test_the_street_committee_extends_an_open_task_once(
     assert audit.detail["request"]["by"] == "2wd"
 
 
+async def test_an_action_sent_again_with_its_key_is_applied_once(
+    api: Api, task_queue: str, tmp_path: Path
+) -> None:
+    """A retry with the same Idempotency-Key gets the first answer instead of a second extension
+    (or, once the rules' one extension is used, a refusal); a new key is a new request."""
+    async with assessment_cases(api, task_queue, tmp_path) as cases:
+        case_id, friday = await cases.awaiting_opinion("c-a")
+        url = _url(case_id, "extend")
+        body = {"task_id": "opinion", "by": "2wd", "reason": "社区换届，顺延两个工作日"}
+        keyed = {**api.auth("street"), "Idempotency-Key": "extend-opinion-1"}
+        first = await api.http.post(url, json=body, headers=keyed)
+        repeat = await api.http.post(url, json=body, headers=keyed)
+        other = {**api.auth("street"), "Idempotency-Key": "extend-opinion-2"}
+        another = await api.http.post(url, json=body, headers=other)
+        live = (await _case(api, case_id))["live"]["state"]
+
+    assert first.status_code == 200, first.text
+    assert repeat.status_code == 200, repeat.text
+    assert repeat.json() == first.json()
+    assert another.status_code == 422
+    assert "已达规则允许的上限（1 次）" in another.json()["detail"]
+    [task] = live["tasks"]
+    assert (task["extensions"], datetime.fromisoformat(task["schedule"]["due_at"])) == (
+        1,
+        friday + 4 * DAY,
+    )
+
+
 async def test_an_administrator_moves_a_case_to_another_rule_version(
     api: Api, task_queue: str, tmp_path: Path
 ) -> None:

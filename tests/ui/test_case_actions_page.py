@@ -2,6 +2,7 @@
 server: who sees 授权放行, 指定征求意见的社区 and 延期, and what submitting them says."""
 
 import asyncio
+import re
 from pathlib import Path
 
 from tests.api.assessments import assessment_cases
@@ -156,3 +157,23 @@ async def test_the_organisation_department_may_release_a_case_held_for_want_of_a
         assert released.status_code == 200, released.text
         assert "已记录授权放行，案件将结案" in released.text
         await api.wait_for(held, status="overridden")
+
+
+async def test_an_extension_form_sent_twice_extends_once(
+    api: Api, task_queue: str, tmp_path: Path
+) -> None:
+    """The 延期 form carries its own key: sending the same form again (a double click, a resend
+    after no answer) does not use up a second extension."""
+    async with assessment_cases(api, task_queue, tmp_path) as cases:
+        opinion, _ = await cases.awaiting_opinion("c-a")
+        page = await _page(api, opinion, "street")
+        [key] = re.findall(r'name="request_key" value="([^"]+-extend-opinion)"', page)
+        form = {"task_id": "opinion", "reason": "换届", "by": "2wd", "request_key": key}
+        url = f"/cases/{opinion}/actions/extend"
+        first = await api.http.post(url, data=form, headers={**api.auth("street"), **HTMX})
+        again = await api.http.post(url, data=form, headers={**api.auth("street"), **HTMX})
+        fresh = await _page(api, opinion, "street")
+
+    assert first.status_code == again.status_code == 200, again.text
+    assert "期限已延至" in again.text
+    assert key not in fresh  # each rendering of the page has a key of its own
