@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from api.services import services
@@ -41,14 +42,16 @@ STUCK = frozenset(
 )
 
 
-def _day(value: str | None, end: bool = False) -> datetime | None:
-    """A date from a date input as the start (or end) of that day in Beijing time."""
+def _day(name: str, value: str | None, end: bool = False) -> datetime | None:
+    """A date from a date input as the start (or end) of that day in Beijing time; a field left
+    empty is no bound, anything else not a date is the page's 400 naming the parameter."""
     if not value:
         return None
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        return None
+        error = {"type": "date_parsing", "loc": ("query", name), "msg": "", "input": value}
+        raise RequestValidationError([error]) from None
     moment = datetime.combine(day, time.max if end else time.min, tzinfo=labels.CHINA)
     return moment
 
@@ -71,8 +74,8 @@ async def case_list(
         status=status or None,
         community=community or None,
         overdue_at=utcnow() if overdue else None,
-        due_after=_day(due_from),
-        due_before=_day(due_to, end=True),
+        due_after=_day("due_from", due_from),
+        due_before=_day("due_to", due_to, end=True),
         q=q.strip() or None,
     )
     svc = services(request)

@@ -38,6 +38,18 @@ async def test_a_wrong_case_filter_or_page_number_shows_which_and_what_it_should
     assert 'href="/inbox?overdue=1"' in both
 
 
+async def test_a_due_date_filter_that_is_not_a_date_is_named_and_an_empty_one_is_no_filter(
+    api: Api,
+) -> None:
+    """The case list's due-date filters come from date inputs: left empty they filter nothing,
+    a value that is not a date is named like any other wrong parameter."""
+    staff = api.auth("staff_a")
+    wrong = _error_page(await api.http.get("/cases?due_from=2026-13-01&due_to=", headers=staff))
+    assert "参数 due_from：须为日期（如 2026-03-01）（收到的是“2026-13-01”）" in wrong
+    blank = await api.http.get("/cases?due_from=&due_to=&q=", headers=staff)
+    assert blank.status_code == 200
+
+
 async def test_other_pages_with_parameters_answer_the_same_way(api: Api) -> None:
     """The public board names a year out of range to anyone; the rules diff names a missing
     version to an administrator, without offering the same broken link back."""
