@@ -235,7 +235,7 @@ async def join_big_committee(
     await require(session, Community, record.community_id, "community")
     if record.community_id != org.community_id:
         raise ForeignCommunity(record.org_id, record.community_id, org.community_id)
-    return await record_membership(session, record)
+    return await _add_spell(session, record)
 
 
 async def record_membership(
@@ -243,10 +243,15 @@ async def record_membership(
 ) -> BigCommitteeMembership:
     """Record a spell as a history file gives it, in whichever community it names (an
     organisation that moved keeps its spells in its former community's 大党委)."""
-    # A repeat, or a join while already inside that community's 大党委, changes nothing but a
-    # ``left_on`` the record gives (import files carry ended spells that way).
     await require(session, Organisation, record.org_id, "organisation")
     await require(session, Community, record.community_id, "community")
+    return await _add_spell(session, record)
+
+
+async def _add_spell(session: AsyncSession, record: MembershipRecord) -> BigCommitteeMembership:
+    """The spell for ``record`` (its organisation and community known to exist)."""
+    # A repeat, or a join while already inside that community's 大党委, changes nothing but a
+    # ``left_on`` the record gives (import files carry ended spells that way).
     history = await membership_history(session, record.org_id)
     for spell in history:
         same = spell.community_id == record.community_id
@@ -379,10 +384,11 @@ async def coverage(
         groups.items(), key=lambda item: (communities[item[0][0]].name, order.index(item[0][1]))
     ):
         group.sort(key=lambda o: (o.name, o.id))
-        inside = [o for o in group if member(o, at)]
-        before = [o for o in group if since is not None and member(o, since)]
-        joined = [o for o in inside if since is not None and o not in before]
-        left = [o for o in before if o not in inside]
+        now = {o.id for o in group if member(o, at)}
+        then = {o.id for o in group if member(o, since)} if since is not None else now
+        inside = [o for o in group if o.id in now]
+        joined = [o for o in inside if o.id not in then]
+        left = [o for o in group if o.id in then and o.id not in now]
         rows.append(
             CoverageRow(
                 community_id=cid,
@@ -390,7 +396,7 @@ async def coverage(
                 org_type=org_type,
                 total=len(group),
                 members=len(inside),
-                outside=tuple(_ref(o) for o in group if not member(o, at)),
+                outside=tuple(_ref(o) for o in group if o.id not in now),
                 joined_since=tuple(_ref(o) for o in joined),
                 left_since=tuple(_ref(o) for o in left),
             )
