@@ -7,7 +7,6 @@ The actor is the logged-in person and the role comes from their account, never f
 own validator decides whether that role may do it (a refusal carries the case's reason).
 """
 
-import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +14,12 @@ from typing import Annotated, Any
 
 import structlog
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, not_found, unavailable
 from api.security import Principal, forbidden
 from api.services import Services
+from api.updates import UpdateRefused, run_update
 from db.cases import audit, get_case
 from db.vocab import UserRole
 from models.case_actions import (
@@ -220,26 +219,24 @@ async def _update(
     svc: Services, case_id: str, action: Action, payload: BaseModel, update_id: str | None
 ) -> BaseModel:
     """Run the case's update; a refusal is 422 with the case's reason, no answer in time 503."""
-    handle = svc.temporal.get_workflow_handle(case_id)
     timeout = svc.config.update_timeout
-    seconds = timeout.total_seconds()
     retry_after = svc.config.retry_after_seconds
     try:
-        async with asyncio.timeout(seconds):
-            result: BaseModel = await handle.execute_update(
-                action.update,
-                payload,
-                id=update_id,
-                result_type=action.result,
-                rpc_timeout=timeout,
-            )
-            return result
-    except WorkflowUpdateFailedError as err:
-        message = str(getattr(err.cause, "message", "") or err.cause)
-        raise Problem(422, "refused", message or "案件未接受此操作") from err
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+        result: BaseModel = await run_update(
+            svc.temporal,
+            case_id,
+            action.update,
+            payload,
+            update_id=update_id,
+            within=timeout,
+            result_type=action.result,
+        )
+        return result
+    except UpdateRefused as err:
+        raise Problem(422, "refused", err.reason or "案件未接受此操作") from err
+    except TimeoutError as err:
         raise unavailable(
-            f"案件 {case_id} 未在 {seconds:g} 秒内响应（工作进程是否在运行？）："
+            f"案件 {case_id} 未在 {timeout.total_seconds():g} 秒内响应（工作进程是否在运行？）："
             "请稍后查看案件状态，再决定是否重试",
             retry_after,
         ) from err

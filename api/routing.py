@@ -1,7 +1,6 @@
 """Event routing: ``rules/events.yaml`` decides whether an event starts a case, signals or updates
 it, or changes the registry. An event is recorded as processed only once it was applied."""
 
-import asyncio
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,8 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
     Client,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributePair,
@@ -38,6 +35,7 @@ from api.problems import (
     unavailable,
 )
 from api.registry_events import Unroutable, apply_registry_change
+from api.updates import UpdateRefused, run_update
 from db.base import utcnow
 from db.cases import add_dead_letter, get_dead_letter, is_processed, record_event
 from db.vocab import DeadLetterStatus
@@ -199,17 +197,19 @@ class EventRouter:
         return True
 
     async def _update(self, event: InboundEvent, route: UpdateRoute, case_id: str) -> Any:
-        handle = self.temporal.get_workflow_handle(case_id)
         seconds = self.update_timeout.total_seconds()
         try:
-            async with asyncio.timeout(seconds):
-                return await handle.execute_update(
-                    route.update, event, id=update_id(event), rpc_timeout=self.update_timeout
-                )
-        except WorkflowUpdateFailedError as err:
-            message = str(getattr(err.cause, "message", "") or err.cause)
-            raise Problem(422, "refused", message or "the case refused this event") from err
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+            return await run_update(
+                self.temporal,
+                case_id,
+                route.update,
+                event,
+                update_id=update_id(event),
+                within=self.update_timeout,
+            )
+        except UpdateRefused as err:
+            raise Problem(422, "refused", err.reason or "the case refused this event") from err
+        except TimeoutError as err:
             raise unavailable(
                 f"case {case_id} did not answer within {seconds:g} s (is a worker running?); "
                 "nothing was applied: send the event again later",
