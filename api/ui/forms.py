@@ -198,12 +198,8 @@ def form_for(
     return None
 
 
-# Where a task without a web form is answered, so the inbox can say so.
-ELSEWHERE: dict[str, str] = {}
-
-
-def elsewhere(task_id: str) -> str:
-    return ELSEWHERE.get(task_id.split("-", 1)[0], "此任务由对接系统推送结果后自动办结。")
+ELSEWHERE = "此任务由对接系统推送结果后自动办结。"
+"""What the inbox says of a task without a web form: where it is answered."""
 
 
 CONDITION_ROWS = 3

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from api.services import services
 from api.ui import acting
-from api.ui.forms import elsewhere, form_for
+from api.ui.forms import ELSEWHERE, form_for
 from api.ui.labels import CHINA
 from api.ui.names import names
 from api.ui.render import PagePerson, PageWriter, flash, render
@@ -50,7 +50,7 @@ async def inbox(
                 "case": case,
                 "overdue": due is not None and due < now,
                 "form": form_for(case.process, task.task_id, rules, person.name, today),
-                "elsewhere": elsewhere(task.task_id),
+                "elsewhere": ELSEWHERE,
             }
         )
     owners = [(owner, known.get(owner, owner), items) for owner, items in groups.items()]
