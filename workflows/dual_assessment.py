@@ -196,27 +196,17 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
             return task.status is TaskStatus.ANSWERED
 
         await c.until_due(task, lambda: answered() or self._closing)
-        if not answered():
-            policy = c.decided(
-                "deadline_policy_decided",
-                "考核已结束，社区尚未出具意见" if self._closing else "意见逾期未出具",
-                self._rules.deadline_policy(),
-            )
-            if policy == "close_without_opinion":
-                reason = (
-                    "考核结束时社区党组织尚未出具意见"
-                    if self._closing
-                    else "社区党组织逾期未出具意见"
-                )
-                task.cancel("system", f"{reason}，按规则结案")
-                self._close_without_opinion(reason)
-                return
-            c.note("held", "未出具意见：按规则挂起，待社区补交意见或经授权放行后方可结案")
-            c.set_status(S.HELD)
-            await workflow.wait_condition(lambda: answered() or self._override is not None)
-            if not answered() and self._override is not None:
-                self._release(task, self._override)
-                return
+        if not answered() and not await self._past_due(
+            task,
+            answered,
+            late="考核已结束，社区尚未出具意见" if self._closing else "意见逾期未出具",
+            reason="考核结束时社区党组织尚未出具意见"
+            if self._closing
+            else "社区党组织逾期未出具意见",
+            held="未出具意见：按规则挂起，待社区补交意见或经授权放行后方可结案",
+            missing="未出具意见",
+        ):
+            return
         await self._deliver(task, closes_at)
 
     # --- Opinions -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ task's reminders, escalation and deadline policy; earlier cases wait without a t
 assessment closes.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from temporalio import workflow
@@ -84,21 +85,44 @@ class ConsultedOrgAssignment(AssessmentEndings):
         if self._assigned is not None:
             return self._assigned
         late = "考核结束前未指定征求意见的社区" if self._closing else "逾期未指定征求意见的社区"
-        policy = c.decided("deadline_policy_decided", late, d.deadline_policy())
-        if policy == "close_without_opinion":
-            task.cancel("system", f"{late}，按规则结案")
-            self._close_without_opinion(late)
-            return None
-        c.note("held", "未指定征求意见的社区：按规则挂起，待指定社区或经授权放行后方可结案")
-        c.set_status(S.HELD)
-        await workflow.wait_condition(
-            lambda: self._assigned is not None or self._override is not None
-        )
-        if self._assigned is not None:
+        if await self._past_due(
+            task,
+            lambda: self._assigned is not None,
+            late=late,
+            reason=late,
+            held="未指定征求意见的社区：按规则挂起，待指定社区或经授权放行后方可结案",
+            missing="未指定征求意见的社区",
+        ):
             return self._assigned
-        assert self._override is not None
-        self._release(task, self._override, missing="未指定征求意见的社区")
         return None
+
+    async def _past_due(
+        self,
+        task: CaseDeadlineTask,
+        done: Callable[[], bool],
+        *,
+        late: str,
+        reason: str,
+        held: str,
+        missing: str,
+    ) -> bool:
+        """The rule set's deadline policy for ``task`` gone past due without what it waits for:
+        close flagged (``reason``), or hold until it comes (``done``) or an authorised override
+        releases the case. True when it came and the case goes on; False when the case ended."""
+        c = self._case
+        policy = c.decided("deadline_policy_decided", late, self._rules.deadline_policy())
+        if policy == "close_without_opinion":
+            task.cancel("system", f"{reason}，按规则结案")
+            self._close_without_opinion(reason)
+            return False
+        c.note("held", held)
+        c.set_status(S.HELD)
+        await workflow.wait_condition(lambda: done() or self._override is not None)
+        if done():
+            return True
+        assert self._override is not None
+        self._release(task, self._override, missing=missing)
+        return False
 
     @workflow.update
     def assign_consulted_org(self, request: AssignInput) -> CaseActionResult:

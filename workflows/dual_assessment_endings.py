@@ -44,9 +44,7 @@ class AssessmentEndings:
         c.note("case_closed", f"未出具意见结案（已标记）：{reason}")
         c.set_status(S.CLOSED_WITHOUT_OPINION)
 
-    def _release(
-        self, task: CaseDeadlineTask, override: OverrideInput, *, missing: str = "未出具意见"
-    ) -> None:
+    def _release(self, task: CaseDeadlineTask, override: OverrideInput, *, missing: str) -> None:
         """Close a held case on an authorised override; ``missing`` is what it was held for."""
         c = self._case
         task.cancel(override.actor, f"授权放行：{override.reason}")
