@@ -69,15 +69,22 @@ async def _cases(http: httpx.AsyncClient, process: str) -> dict[str, Any]:
 
 async def _settled(http: httpx.AsyncClient, expected: dict[str, int]) -> dict[str, Any]:
     """The case lists once each process has its cases in the store (their first activity
-    writes them there, a moment after the start events were accepted) and every commitment
-    shows itself published with its service (each step is written as the case handles it)."""
+    writes them there, a moment after the start events were accepted), every worker shows
+    itself in service and every commitment published with its service (each step is written
+    as the case handles it, so a list read too early shows a case still opening)."""
     for _ in range(150):
         lists = {process: await _cases(http, process) for process in expected}
         commitments = lists["commitment"]["items"]
         published = sum(c["status"] == "published" for c in commitments)
         served = sum("progress" in c["summary"] for c in commitments)
+        workers = lists["community_worker"]["items"]
+        serving = sum(c["status"] == "in_service" for c in workers)
         totals = {process: body["total"] for process, body in lists.items()}
-        if totals == expected and published == served == expected["commitment"]:
+        if (
+            totals == expected
+            and published == served == expected["commitment"]
+            and serving == expected["community_worker"]
+        ):
             return lists
         await asyncio.sleep(0.4)
     return lists
