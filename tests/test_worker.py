@@ -4,8 +4,11 @@ checked on a real Temporal (the time-skipping test server)."""
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Self
 
+import pytest
 from temporalio import activity, workflow
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
@@ -19,9 +22,11 @@ from temporalio.converter import (
 )
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+from temporalio.worker import _worker as sdk_worker
 from temporalio.worker.workflow_sandbox import _runner as sandbox_runner
 
-from worker import workflow_runner
+from settings import Settings
+from worker import build_worker, source_build_id, workflow_runner
 
 STEP = timedelta(seconds=10)
 
@@ -103,3 +108,43 @@ async def test_payloads_are_encoded_in_their_commands_contexts(
     assert finished == WorkflowSerializationContext(
         namespace=client.namespace, workflow_id=workflow_id
     )
+
+
+def _module(name: str, path: Path, source: str) -> ModuleType:
+    path.write_text(source, encoding="utf-8")
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    return module
+
+
+def test_the_build_id_follows_the_projects_own_sources(tmp_path: Path) -> None:
+    """The build id the worker reports changes with any of the project's loaded sources, and
+    with nothing else: another package's files and modules without a source file leave it be."""
+    ours = _module("workflows.example", tmp_path / "example.py", "STEPS = 1\n")
+    theirs = _module("sqlalchemy.example", tmp_path / "theirs.py", "X = 1\n")
+    builtin = ModuleType("workflows.compiled")  # no __file__, like a built-in or frozen module
+    before = source_build_id({m.__name__: m for m in (ours, theirs, builtin)})
+
+    assert source_build_id({m.__name__: m for m in (ours, builtin)}) == before
+    _module("sqlalchemy.example", tmp_path / "theirs.py", "X = 2\n")
+    assert source_build_id({m.__name__: m for m in (ours, theirs)}) == before
+    _module("workflows.example", tmp_path / "example.py", "STEPS = 2\n")
+    changed = source_build_id({m.__name__: m for m in (ours, theirs)})
+    assert changed != before
+    assert len(changed) == 32
+    assert set(changed) <= set("0123456789abcdef")
+
+
+async def test_the_worker_starts_without_hashing_every_loaded_module(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker names its build id from the project's sources, so the SDK never hashes (and,
+    without bytecode on disk, compiles) every module the process has loaded."""
+
+    def refuse() -> str:
+        raise AssertionError("the SDK was left to hash every loaded module")
+
+    monkeypatch.setattr(sdk_worker, "load_default_build_id", refuse)
+    settings = Settings(var_dir=tmp_path / "var", task_queue=f"tq-{uuid.uuid4()}")
+    worker = build_worker(time_skipping_env.client, settings)
+    assert worker.config()["build_id"] == source_build_id()
