@@ -176,10 +176,11 @@ def source_build_id(modules: dict[str, ModuleType] | None = None) -> str:
     """The worker's build id: a digest of the SDK's version and the source of every loaded module
     of the project (the workflows, activities, models and rules engine among them), so the
     Temporal Web UI shows which code completed each workflow task."""
-    # Without a build id the SDK makes one by hashing the bytecode of every loaded module, and
-    # where Python keeps no bytecode (PYTHONDONTWRITEBYTECODE, set in the Dockerfile) it compiles
-    # each one's source first: the whole of SQLAlchemy, FastAPI, pydantic… — 8 to 10 s of every
-    # start-up on the development machine. Reading the project's own sources takes milliseconds.
+    # Without a build id the SDK makes one by hashing the bytecode of every loaded module. Where
+    # Python writes no bytecode, cache_workflow_bytecode has moved its bytecode cache to
+    # var/pycache, where the installed packages have none, so the SDK compiled the source of
+    # each of some 1,700 modules (SQLAlchemy, FastAPI, pydantic…): 7 to 8 s of every start-up on
+    # the development machine. Reading the project's own sources takes milliseconds.
     loaded = sys.modules if modules is None else modules
     digest = hashlib.sha256(f"temporalio {temporalio.__version__}\n".encode())
     for name in sorted(loaded):
