@@ -168,6 +168,12 @@ class CaseCore(CaseFace):
             return rule_set_of(self._pinned)
         raise ApplicationError("the case has not loaded its rules", non_retryable=True)
 
+    def role_label(self, role: str) -> str:
+        """A rule role as people read it, from the pinned rules (its name before they load)."""
+        if self._files is None and self._pinned is None:
+            return role
+        return self.rules.role_label(role)
+
     def decide_patches(self) -> None:
         """Decide every patch of the case now, in its first workflow task (see PATCHES_FIRST); a
         run that continues a case calls this first too."""
@@ -225,8 +231,9 @@ class CaseCore(CaseFace):
     def validate_move(self, request: MoveRulesInput) -> None:
         """Refuse a rule move that is not an administrator's, has no reason or changes nothing."""
         if request.role not in MOVE_ROLES:
+            admin = "、".join(self.role_label(role) for role in MOVE_ROLES)
             raise ValueError(
-                f"角色 {request.role!r} 无权变更案件的规则版本（须为系统管理员 admin）"
+                f"角色“{self.role_label(request.role)}”无权变更案件的规则版本（须为{admin}）"
             )
         if not request.actor.strip():
             raise ValueError("变更规则版本须写明操作人")
@@ -378,6 +385,7 @@ class CaseCore(CaseFace):
             reading=self.reading,
             patched=self.patched,
             schedule=schedule,
+            role_label=self.role_label,
         )
         self._tasks[spec.task_id] = task
         self._runners.append(asyncio.create_task(task.run(opened_at=opened_at)))

@@ -41,6 +41,7 @@ class CaseDeadlineTask(DeadlineTask):
         reading: Callable[[], AbstractContextManager[None]] = nullcontext,
         patched: Callable[[str], bool] = workflow.patched,
         schedule: Schedule | None = None,
+        role_label: Callable[[str], str] = str,
     ) -> None:
         super().__init__(
             spec,
@@ -49,6 +50,7 @@ class CaseDeadlineTask(DeadlineTask):
             on_change=lambda s: on_change(s.spec.task_id, s.status),
             patched=patched,
             schedule=schedule,
+            role_label=role_label,
         )
         self._owner_case = case_id
         self._outbox = outbox

@@ -54,8 +54,10 @@ class DeadlineTask:
         on_change: Callable[[DeadlineState], None] | None = None,
         patched: Callable[[str], bool] = workflow.patched,
         schedule: Schedule | None = None,
+        role_label: Callable[[str], str] = str,
     ) -> None:
         self._case_id = case_id
+        self._role_label = role_label  # a rule role as people read it, in refusals
         self._resolved = schedule  # resolved by the host already: the task opens with it
         self._patched = patched  # the host's answer to workflow.patched (a case may bundle them)
         self._timeline = timeline
@@ -172,6 +174,7 @@ class DeadlineTask:
             reason=reason,
             new_due_at=new_due_at,
             by=by,
+            role_label=self._role_label,
         )
 
     async def extend(

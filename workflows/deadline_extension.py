@@ -1,5 +1,6 @@
 """Who may move a deadline task's due time, how often and how far (pure, workflow-safe)."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from temporalio import workflow
@@ -25,8 +26,10 @@ def check_extension(
     reason: str,
     new_due_at: datetime | None,
     by: Duration | None,
+    role_label: Callable[[str], str] = str,
 ) -> None:
-    """Raise ValueError saying why the extension is refused, or return if it is allowed."""
+    """Raise ValueError saying why the extension is refused, or return if it is allowed;
+    ``role_label`` names a rule role as people read it."""
     spec = state.spec
     task = f"任务“{spec.title}”"
     if state.status is not TaskStatus.OPEN:
@@ -34,9 +37,8 @@ def check_extension(
     if state.schedule is None:
         raise ValueError(f"{task}正在排定期限，请稍后再试")
     if role not in spec.extension_roles:
-        raise ValueError(
-            f"角色 {role!r} 无权为{task}延期（可批准延期：{'、'.join(spec.extension_roles)}）"
-        )
+        allowed = "、".join(role_label(name) for name in spec.extension_roles)
+        raise ValueError(f"角色“{role_label(role)}”无权为{task}延期（可批准延期：{allowed}）")
     if state.extensions >= spec.max_extensions:
         raise ValueError(
             f"{task}已延期 {state.extensions} 次，已达规则允许的上限（{spec.max_extensions} 次）"

@@ -332,6 +332,8 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
         if self._task is None and self._assigned is not None:
             raise ValueError("已指定征求意见的社区，将向社区发出意见任务，不能再授权放行")
         if request.role not in roles:
-            raise ValueError(f"角色 {request.role!r} 无权授权放行（可授权：{'、'.join(roles)}）")
+            label = self._case.role_label
+            allowed = "、".join(label(role) for role in roles)
+            raise ValueError(f"角色“{label(request.role)}”无权授权放行（可授权：{allowed}）")
         if not request.reason.strip() or not request.actor.strip():
             raise ValueError("授权放行须写明操作人和理由")

@@ -152,6 +152,8 @@ class ConsultedOrgAssignment(AssessmentEndings):
         if not waiting or self._assigned is not None:
             raise ValueError("案件不在待指定社区状态")
         if request.role not in roles:
-            raise ValueError(f"角色 {request.role!r} 无权指定社区（可指定：{'、'.join(roles)}）")
+            label = self._case.role_label
+            allowed = "、".join(label(role) for role in roles)
+            raise ValueError(f"角色“{label(request.role)}”无权指定社区（可指定：{allowed}）")
         if not request.org_id.strip() or not request.actor.strip():
             raise ValueError("须写明社区和操作人")

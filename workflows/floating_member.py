@@ -11,6 +11,8 @@ six months unheard of is 失联, six months settled prompts the transfer of the 
 ``member.returned`` resumes it. Each Party-life cycle ends in continue-as-new.
 """
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -159,7 +161,7 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
 
     @confirm_origin.validator
     def _validate_origin(self, request: OriginReplyInput) -> None:
-        _check_person(request.role, request.actor)
+        _check_person(request.role, request.actor, self._case.role_label)
         self._vet_origin(request)
 
     @workflow.update
@@ -214,7 +216,7 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
 
     @place.validator
     def _validate_place(self, request: PlaceInput) -> None:
-        _check_person(request.role, request.actor)
+        _check_person(request.role, request.actor, self._case.role_label)
         self._vet_place(request)
 
     @workflow.update
@@ -268,7 +270,7 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
     def _validate_refuse(self, request: RefuseInput) -> None:
         if self._s.placement is not None or self._ended():
             raise ValueError("党员已编入或案件已结束，不能再不予登记")
-        _check_person(request.role, request.actor)
+        _check_person(request.role, request.actor, self._case.role_label)
         if not request.reason.strip():
             raise ValueError("不予登记须写明理由")
 
@@ -329,8 +331,15 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
         return lines
 
 
-def _check_person(role: str, actor: str) -> None:
+_STAFF_LABELS = {"community_staff": "社区工作人员"}  # an account role, not one of the rules'
+
+
+def _check_person(role: str, actor: str, rule_label: Callable[[str], str]) -> None:
+    def label(name: str) -> str:
+        return _STAFF_LABELS.get(name) or rule_label(name)
+
     if role not in PERSON_ROLES:
-        raise ValueError(f"角色 {role!r} 无权办理（可办理：{'、'.join(PERSON_ROLES)}）")
+        allowed = "、".join(label(name) for name in PERSON_ROLES)
+        raise ValueError(f"角色“{label(role)}”无权办理（可办理：{allowed}）")
     if not actor.strip():
         raise ValueError("须写明操作人")

@@ -50,6 +50,11 @@ class RuleSet:
             result |= self.org_type_sets.get(ref, frozenset())
         return frozenset(result)
 
+    def role_label(self, role: str) -> str:
+        """A rule role as people read it: its label in ``shared.yaml`` (its name if it has none)."""
+        named = self.shared.roles.get(role)
+        return named.label if named is not None else role
+
     def schedule(self, name: str) -> tuple[Reminder, ...]:
         return self.shared.reminder_schedules[name]
 

@@ -65,7 +65,8 @@ async def test_a_street_committee_member_releases_a_held_assessment(
         assert "无权授权放行" in staff.json()["detail"]
         admin = await api.http.post(url, json=body, headers=api.auth("admin"))
         assert admin.status_code == 422
-        assert "'admin' 无权授权放行" in admin.json()["detail"]
+        refusal = "角色“系统管理员”无权授权放行（可授权：街道党工委、县委组织部）"
+        assert refusal in admin.json()["detail"]
         for who, status in (("viewer", 403), ("staff_b", 404)):
             response = await api.http.post(url, json=body, headers=api.auth(who))
             assert response.status_code == status, who
@@ -161,7 +162,9 @@ async def test_the_street_committee_extends_an_open_task_once(
         body = {"task_id": "opinion", "by": "2wd", "reason": "社区换届，顺延两个工作日"}
         staff = await api.http.post(url, json=body, headers=api.auth("staff_a"))
         assert staff.status_code == 422
-        assert "无权为任务" in staff.json()["detail"]
+        assert staff.json()["detail"] == (
+            "角色“社区党组织”无权为任务“出具社区党组织意见”延期（可批准延期：街道党工委）"
+        )
         unknown = await api.http.post(
             url, json={**body, "task_id": "nothing"}, headers=api.auth("street")
         )

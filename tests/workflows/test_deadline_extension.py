@@ -43,7 +43,7 @@ def test_an_allowed_extension_passes() -> None:
         (_state(status=TaskStatus.ANSWERED), {}, "已答复，不能延期"),
         (_state(status=TaskStatus.EXPIRED), {}, "已失效，不能延期"),
         (_state(schedule=None), {}, "正在排定期限"),
-        (_state(), {"role": "grid_worker"}, "角色 'grid_worker' 无权为任务"),
+        (_state(), {"role": "grid_worker"}, "角色“grid_worker”无权为任务"),
         (_state(extensions=2), {}, "已延期 2 次，已达规则允许的上限（2 次）"),
         (_state(), {"reason": "  "}, "延期须说明理由"),
         (_state(), {"actor": ""}, "延期须写明批准人"),
@@ -58,6 +58,16 @@ def test_refusals_say_why(state: DeadlineState, request_fields: dict[str, Any], 
     """Each refusal names the rule that was broken."""
     with pytest.raises(ValueError, match=re.escape(why)):
         check_extension(state, now=NOW, **_request(**request_fields))
+
+
+def test_a_refusal_names_the_roles_as_people_read_them() -> None:
+    """With the rules' role labels, the refused role and those allowed are named in Chinese."""
+    labels = {"grid_worker": "网格员", "admin": "系统管理员", "street_committee": "街道党工委"}
+    why = "角色“网格员”无权为任务“社区意见”延期（可批准延期：系统管理员、街道党工委）"
+    with pytest.raises(ValueError, match=re.escape(why)):
+        check_extension(
+            _state(), now=NOW, **_request(role="grid_worker"), role_label=labels.__getitem__
+        )
 
 
 def test_a_new_due_time_already_past_is_refused() -> None:

@@ -153,11 +153,13 @@ async def test_full_households_pass_the_member_on_and_a_person_places_when_none_
         manual = [t for t in waiting.snapshot.tasks if t.task_id.startswith("assign-")]
         assert manual[0].owner == COMMUNITY
         assert "待人工编入党组织" in await details(far)
-        with pytest.raises(WorkflowUpdateFailedError):
+        with pytest.raises(WorkflowUpdateFailedError) as viewer:
             await far.execute_update(
                 FloatingMemberWorkflow.place,
                 PlaceInput(branch="grid", household_id="hh-b9", actor="李干事", role="viewer"),
             )
+        refusal = "角色“viewer”无权办理（可办理：系统管理员、社区工作人员、街道党工委）"
+        assert refusal in str(viewer.value.cause)
         with pytest.raises(WorkflowUpdateFailedError) as full:
             await far.execute_update(
                 FloatingMemberWorkflow.place,
