@@ -214,6 +214,18 @@ class Api:
             await asyncio.sleep(0.05)
         raise AssertionError(f"{case_id} never showed as {status}")
 
+    async def answered(self, case_id: str) -> dict[str, Any]:
+        """``GET /api/cases/{id}`` once the case itself answered its live-state query. A loaded
+        worker may answer too late for one read (the detail then shows the projection alone):
+        read again until it comes."""
+        for _ in range(20):
+            response = await self.http.get(f"/api/cases/{case_id}", headers=self.auth("admin"))
+            assert response.status_code == 200, response.text
+            detail: dict[str, Any] = response.json()
+            if detail["live"]["source"] == "temporal":
+                return detail
+        raise AssertionError(f"case {case_id} did not answer its live-state query in 20 reads")
+
     async def wait_for_entries(self, case_id: str, entries: int) -> None:
         """Wait until the case has projected ``entries`` numbered timeline entries."""
         for _ in range(200):

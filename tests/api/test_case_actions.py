@@ -36,17 +36,6 @@ async def _case(api: Api, case_id: str) -> dict[str, Any]:
     return detail
 
 
-async def _live_state(api: Api, case_id: str) -> dict[str, Any]:
-    """The case's own answer to the live-state query. A loaded worker may answer too late for
-    one read (the detail then shows the projection alone): read again until it comes."""
-    for _ in range(20):
-        live: dict[str, Any] = (await _case(api, case_id))["live"]
-        if live["source"] == "temporal":
-            state: dict[str, Any] = live["state"]
-            return state
-    raise AssertionError(f"case {case_id} did not answer its live-state query in 20 reads")
-
-
 async def test_a_street_committee_member_releases_a_held_assessment(
     api: Api, task_queue: str, tmp_path: Path
 ) -> None:
@@ -177,7 +166,7 @@ async def test_the_street_committee_extends_an_open_task_once(
         second = await api.http.post(url, json=body, headers=api.auth("street"))
         assert second.status_code == 422
         assert "已达规则允许的上限（1 次）" in second.json()["detail"]
-        live = await _live_state(api, case_id)
+        live = (await api.answered(case_id))["live"]["state"]
 
     # Two working days after a quiet Friday: the Tuesday after it.
     [task] = live["tasks"]
@@ -201,7 +190,7 @@ async def test_an_action_sent_again_with_its_key_is_applied_once(
         repeat = await api.http.post(url, json=body, headers=keyed)
         other = {**api.auth("street"), "Idempotency-Key": "extend-opinion-2"}
         another = await api.http.post(url, json=body, headers=other)
-        live = await _live_state(api, case_id)
+        live = (await api.answered(case_id))["live"]["state"]
 
     assert first.status_code == 200, first.text
     assert repeat.status_code == 200, repeat.text

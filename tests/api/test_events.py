@@ -24,16 +24,10 @@ async def test_start_event_opens_a_case_people_can_read(api: Api) -> None:
     The case's own entries come first in its order; the API's audit row of the start event is
     stamped by the API's clock after the start returns, the opening by the case's first workflow
     task, so under load the audit row may rightly come first. The live state is the case's
-    answer to a query, which a loaded worker may give too late for one read (the page then shows
-    the projection): read again until it comes.
+    answer to a query (``Api.answered`` reads until it comes).
     """
     case_id = await api.open_probe(label="稷王社区 网格员")
-    for _ in range(20):
-        response = await api.http.get(f"/api/cases/{case_id}", headers=api.auth("admin"))
-        assert response.status_code == 200
-        detail = response.json()
-        if detail["live"]["source"] == "temporal":
-            break
+    detail = await api.answered(case_id)
     assert detail["case"]["subject_label"] == "稷王社区 网格员"
     assert detail["rule_version"] == detail["case"]["rule_version"]
     assert [task["task_id"] for task in detail["tasks"]] == ["review"]
