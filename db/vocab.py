@@ -84,6 +84,14 @@ class DeadLetterStatus(StrEnum):
     DISCARDED = "discarded"
 
 
+USER_ROLE_LABELS: dict[UserRole, str] = {
+    UserRole.ADMIN: "管理员",
+    UserRole.COMMUNITY_STAFF: "社区工作人员",
+    UserRole.STREET_COMMITTEE: "街道党工委",
+    UserRole.ORGANISATION_DEPARTMENT: "县委组织部",
+    UserRole.VIEWER: "只读用户",
+}
+
 ORG_TYPE_LABELS: dict[OrgType, str] = {
     OrgType.AGENCY: "机关",
     OrgType.INSTITUTION: "事业单位",

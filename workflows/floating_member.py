@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 # shares them between cached workflows instead of re-importing them into each one's sandbox, which
 # halves the worker's memory per cached case (bench/README.md).
 with workflow.unsafe.imports_passed_through():
+    from db.vocab import USER_ROLE_LABELS, UserRole
     from models.case_actions import CaseActionResult, CaseResult
     from models.deadline import TaskStatus
     from models.events import InboundEvent
@@ -331,12 +332,11 @@ class FloatingMemberWorkflow(MemberSteps, CaseWorkflow):
         return lines
 
 
-_STAFF_LABELS = {"community_staff": "社区工作人员"}  # an account role, not one of the rules'
-
-
 def _check_person(role: str, actor: str, rule_label: Callable[[str], str]) -> None:
     def label(name: str) -> str:
-        return _STAFF_LABELS.get(name) or rule_label(name)
+        # community_staff is an account role, not one of the rules'.
+        staff = name == UserRole.COMMUNITY_STAFF
+        return USER_ROLE_LABELS[UserRole.COMMUNITY_STAFF] if staff else rule_label(name)
 
     if role not in PERSON_ROLES:
         allowed = "、".join(label(name) for name in PERSON_ROLES)

@@ -5,7 +5,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from db.vocab import EDUCATION_LABELS, ORG_TYPE_LABELS, WORKER_POST_LABELS, UserRole
+from db.vocab import (
+    EDUCATION_LABELS,
+    ORG_TYPE_LABELS,
+    USER_ROLE_LABELS,
+    WORKER_POST_LABELS,
+)
 from models.annual_inspection import INSPECTION_STATUS_LABELS
 from models.commitment import COMMITMENT_STATUS_LABELS
 from models.community_worker import WORKER_STATUS_LABELS
@@ -92,13 +97,7 @@ TIMELINE_KINDS: dict[str, str] = {
 ORIGIN_REPLIES: dict[str, str] = {"true": "确认其党员身份", "false": "不予确认"}
 BRANCHES: dict[str, str] = {"grid": "网格党支部（按住址）", "new_sector": "新兴领域党支部"}
 
-ROLES: dict[str, str] = {
-    UserRole.ADMIN.value: "管理员",
-    UserRole.COMMUNITY_STAFF.value: "社区工作人员",
-    UserRole.STREET_COMMITTEE.value: "街道党工委",
-    UserRole.ORGANISATION_DEPARTMENT.value: "县委组织部",
-    UserRole.VIEWER.value: "只读用户",
-}
+ROLES: dict[str, str] = {role.value: label for role, label in USER_ROLE_LABELS.items()}
 
 ORG_TYPES: dict[str, str] = {kind.value: label for kind, label in ORG_TYPE_LABELS.items()}
 WORKER_POSTS: dict[str, str] = {post.value: label for post, label in WORKER_POST_LABELS.items()}
