@@ -40,8 +40,10 @@ typecheck: $(STAMP)
 compose-check: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
+## pytest: the full suite in TEST_WORKERS processes, each with its own Temporal servers
+TEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python bench/sqlite_pragmas.py

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from runtime.devserver import installed_binary
 from runtime.temporal import ensure_search_attributes
+from tests.db.conftest import DESELECTED, POSTGRES_ENV
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 
@@ -54,6 +55,26 @@ def client(time_skipping_env: WorkflowEnvironment) -> Client:
 def task_queue() -> str:
     """A fresh task queue per test, so no test's worker picks up another's tasks."""
     return f"tq-{uuid.uuid4()}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: keep what a worker deselected (each worker collects the whole suite)."""
+    count = getattr(node, "workeroutput", {}).get("postgres_deselected", 0)
+    config: pytest.Config = node.config
+    config.stash[DESELECTED] = max(config.stash.get(DESELECTED, 0), count)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say why PostgreSQL tests did not run, at the end where everyone looks."""
+    deselected = config.stash.get(DESELECTED, 0)
+    if deselected:
+        terminalreporter.write_line(
+            f"{deselected} PostgreSQL db tests deselected: set {POSTGRES_ENV} "
+            "(e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test) to run them"
+        )
 
 
 _exit_status: dict[str, Any] = {}

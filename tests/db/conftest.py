@@ -17,11 +17,12 @@ from db.session import create_engine, session_factory
 from db.tables import METADATA
 
 POSTGRES_ENV = "GRASSROOTS_TEST_POSTGRES_URL"
-_DESELECTED = pytest.StashKey[int]()
+DESELECTED = pytest.StashKey[int]()
+"""How many PostgreSQL variants this process deselected (tests/conftest.py reports them)."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without GRASSROOTS_TEST_POSTGRES_URL, deselect the PostgreSQL variants (and say so)."""
+    """Without GRASSROOTS_TEST_POSTGRES_URL, deselect the PostgreSQL variants."""
     if os.environ.get(POSTGRES_ENV):
         return
     keep: list[pytest.Item] = []
@@ -33,19 +34,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-        config.stash[_DESELECTED] = len(drop)
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, config: pytest.Config
-) -> None:
-    """Say why PostgreSQL tests did not run, at the end where everyone looks."""
-    deselected = config.stash.get(_DESELECTED, 0)
-    if deselected:
-        terminalreporter.write_line(
-            f"{deselected} PostgreSQL db tests deselected: set {POSTGRES_ENV} "
-            "(e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test) to run them"
-        )
+        config.stash[DESELECTED] = len(drop)
+        workeroutput = getattr(config, "workeroutput", None)  # a pytest-xdist worker's report
+        if workeroutput is not None:
+            workeroutput["postgres_deselected"] = len(drop)
 
 
 @asynccontextmanager
