@@ -12,8 +12,10 @@ from temporalio import activity
 
 from db.case_tables import OutboxMessage
 from db.cases import add_outbox, add_timeline, upsert_case
+from db.names import names
 from db.vocab import OutboxKind
 from models.case import OutboundEvent, ProjectCaseInput, ProjectCaseResult
+from models.mentions import mentioned, name_mentions
 from models.notification import Notification
 
 log = structlog.get_logger(__name__)
@@ -65,6 +67,26 @@ def notification_cloudevent(notification: Notification) -> dict[str, Any]:
     }
 
 
+async def named(session: AsyncSession, params: ProjectCaseInput) -> ProjectCaseInput:
+    """The step with the registry ids its timeline entries and notifications mention replaced by
+    their names (models/mentions.py); a step that mentions none costs no query."""
+    ids = set[str]().union(
+        *(mentioned(entry.summary) for entry in params.timeline),
+        *(mentioned(notification.message) for notification in params.notifications),
+    )
+    if not ids:
+        return params
+    found = await names(session, ids)
+    timeline = [
+        e.model_copy(update={"summary": name_mentions(e.summary, found)}) for e in params.timeline
+    ]
+    notifications = [
+        n.model_copy(update={"message": name_mentions(n.message, found)})
+        for n in params.notifications
+    ]
+    return params.model_copy(update={"timeline": timeline, "notifications": notifications})
+
+
 def outbox_messages(params: ProjectCaseInput) -> list[OutboxMessage]:
     """The outbox rows of one projection step."""
     case_id = params.snapshot.case_id
@@ -107,6 +129,7 @@ class CaseActivities:
     async def _project(self, params: ProjectCaseInput) -> ProjectCaseResult:
         case_id = params.snapshot.case_id
         async with self._sessions() as session:
+            params = await named(session, params)
             connection = await session.connection()
             await upsert_case(connection, params.snapshot)
             timeline = await add_timeline(connection, case_id, params.first_seq, params.timeline)

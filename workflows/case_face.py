@@ -76,6 +76,10 @@ class CaseFace:
             return self._files.version
         return self._pinned or ""
 
+    def role_label(self, role: str) -> str:
+        """A rule role as people read it (CaseCore answers from the pinned rules)."""
+        return role
+
     def open_tasks(self) -> list[CaseDeadlineTask]:
         return [t for t in self._tasks.values() if t.status is TaskStatus.OPEN]
 
@@ -160,8 +164,9 @@ class CaseFace:
         open_tasks = [t.current for t in self.open_tasks()]
         for state in open_tasks:
             due = show(state.schedule.due_at) if state.schedule else "计算中"
+            owner = self.role_label(state.spec.owner)
             lines.append(
-                f"待办：{state.spec.title}　承办：{state.spec.owner}　期限：{due}　"
+                f"待办：{state.spec.title}　承办：{owner}　期限：{due}　"
                 f"警示：{CARD_LABELS[state.level]}"
             )
         if not open_tasks:

@@ -42,6 +42,7 @@ class CaseDeadlineTask(DeadlineTask):
         patched: Callable[[str], bool] = workflow.patched,
         schedule: Schedule | None = None,
         role_label: Callable[[str], str] = str,
+        party: Callable[[str], str] = str,
     ) -> None:
         super().__init__(
             spec,
@@ -51,6 +52,7 @@ class CaseDeadlineTask(DeadlineTask):
             patched=patched,
             schedule=schedule,
             role_label=role_label,
+            party=party,
         )
         self._owner_case = case_id
         self._outbox = outbox

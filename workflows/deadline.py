@@ -55,9 +55,11 @@ class DeadlineTask:
         patched: Callable[[str], bool] = workflow.patched,
         schedule: Schedule | None = None,
         role_label: Callable[[str], str] = str,
+        party: Callable[[str], str] = str,
     ) -> None:
         self._case_id = case_id
         self._role_label = role_label  # a rule role as people read it, in refusals
+        self._party = party  # an owner or recipient as the timeline and notifications name them
         self._resolved = schedule  # resolved by the host already: the task opens with it
         self._patched = patched  # the host's answer to workflow.patched (a case may bundle them)
         self._timeline = timeline
@@ -100,7 +102,7 @@ class DeadlineTask:
             )
             self._note(
                 "opened",
-                text.opened(state.spec, state.schedule.due_at),
+                text.opened(state.spec, state.schedule.due_at, self._party(state.spec.owner)),
                 at=state.schedule.opened_at,  # when the window opened, even if backdated
                 detail={"owner": state.spec.owner, "due_at": state.schedule.due_at.isoformat()},
             )
@@ -310,7 +312,14 @@ class DeadlineTask:
         elif point.level is not None:
             state.level = point.level
         to = state.spec.owner if point.to in (None, "owner") else point.to
-        message = text.point(state.spec, point, to, state.schedule.due_at, workflow.now())
+        message = text.point(
+            state.spec,
+            point,
+            state.schedule.due_at,
+            workflow.now(),
+            owner=self._party(state.spec.owner),
+            to=self._party(to),
+        )
         workflow.logger.info("deadline %s: %s to %s", point.kind, state.spec.task_id, to)
         self._note(
             _TIMELINE_KIND[point.kind],

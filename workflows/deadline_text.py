@@ -29,19 +29,22 @@ def show(at: datetime) -> str:
     return at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
-def opened(spec: DeadlineSpec, due: datetime) -> str:
-    """The timeline line for a task that opens."""
-    return f"任务「{spec.title}」开启，承办 {spec.owner}，期限 {show(due)}"
+def opened(spec: DeadlineSpec, due: datetime, owner: str) -> str:
+    """The timeline line for a task that opens; ``owner`` as the text names them."""
+    return f"任务「{spec.title}」开启，承办：{owner}，期限 {show(due)}"
 
 
-def point(spec: DeadlineSpec, p: ScheduledPoint, to: str, due: datetime, now: datetime) -> str:
-    """The message for a reminder, an escalation or an expiry."""
+def point(
+    spec: DeadlineSpec, p: ScheduledPoint, due: datetime, now: datetime, *, owner: str, to: str
+) -> str:
+    """The message for a reminder, an escalation or an expiry; ``owner`` and ``to`` (who it
+    goes to) as the text names them."""
     if p.kind == "expiry":
         return f"任务「{spec.title}」已超过办理时限（期限 {show(due)}），任务失效"
     if p.kind == "escalation" and p.level is not None:
         return (
-            f"{p.label or p.level.label}：任务「{spec.title}」（承办 {spec.owner}，"
-            f"期限 {show(due)}）升级至 {to} 督办"
+            f"{p.label or p.level.label}：任务「{spec.title}」（承办：{owner}，"
+            f"期限 {show(due)}）升级至{to}督办"
         )
     if now > due:
         return f"{p.label or '提醒'}：任务「{spec.title}」已于 {show(due)} 到期，请尽快办理"

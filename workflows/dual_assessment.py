@@ -129,7 +129,7 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
             c.set_status(S.OUT_OF_SCOPE)
             return
         consulted = d.consulted_org(self._subject, occasion, period, now)
-        found = f"征求 {consulted.result} 的意见" if consulted.result else NO_ORG
+        found = f"征求{c.party(consulted.result)}的意见" if consulted.result else NO_ORG
         org = c.decided("consulted_org_decided", said(found, consulted), consulted)
         if org is None:
             org = await self._manual_assignment(opened_at, closes_at)

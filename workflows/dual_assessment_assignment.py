@@ -131,7 +131,7 @@ class ConsultedOrgAssignment(AssessmentEndings):
         self._assigned = request.org_id
         self._case.note(
             "consulted_org_assigned",
-            f"人工指定征求意见的社区：{request.org_id}",
+            f"人工指定征求意见的社区：{self._case.party(request.org_id)}",
             actor=request.actor,
             detail={"role": request.role, "reason": request.reason},
         )

@@ -190,7 +190,7 @@ class PartyLife:
                     title=f"流动党员组织生活：{c.subject_label or c.subject_id}",
                     due_at=now,
                     at=now,
-                    message=f"{labels.get(rule_id, rule_id)}，请 {to} 督促参加组织生活",
+                    message=f"{labels.get(rule_id, rule_id)}，请{c.party(to)}督促参加组织生活",
                 )
             )
             c.emit(

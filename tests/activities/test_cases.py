@@ -8,10 +8,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.cases import CaseActivities, notification_id
 from db.case_tables import Case, OutboxMessage, Task, TimelineEvent
+from db.vocab import OrgType
 from models.case import CaseSnapshot, CaseTask, OutboundEvent, ProjectCaseInput
 from models.deadline import CardLevel, TaskStatus, TimelineEntry
+from models.mentions import mention
 from models.notification import Notification
 from tests.api.databases import database_url, engine, on_each_database, sessions
+from tests.db.builders import organisation, two_communities
 
 __all__ = ["database_url", "engine", "sessions"]
 pytestmark = on_each_database
@@ -140,3 +143,41 @@ async def test_later_steps_update_the_case_and_queue_outbound_events(
     assert message.payload["id"] == f"{CASE}#3"
     assert message.payload["source"] == "urn:grassroots:engine"
     assert message.payload["subject"] == CASE
+
+
+async def test_the_registry_ids_a_step_mentions_are_stored_by_name(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """People read 东城社区 where the case wrote its id; an id the registry lacks stays as it is."""
+    async with sessions() as session:
+        await two_communities(session)
+        await organisation(session, "org-7", OrgType.PROPERTY_COMPANY)
+        await session.commit()
+    opened = _entry("opened", 0).model_copy(
+        update={"summary": f"任务「社区意见」开启，承办：{mention('A')}，期限 2026-11-16 09:00"}
+    )
+    named = f"征求{mention('B')}对{mention('org-7')}的意见（{mention('c-gone')}）"
+    escalation = _reminder().model_copy(
+        update={
+            "kind": "escalation",
+            "message": f"黄牌督办：承办：{mention('A')}，升级至街道党工委督办",
+        }
+    )
+    step = ProjectCaseInput(
+        snapshot=_snapshot(),
+        timeline=[opened, _entry("decided", 1).model_copy(update={"summary": named})],
+        notifications=[escalation],
+    )
+    await ActivityEnvironment().run(CaseActivities(sessions).project_case, step)
+    async with sessions() as session:
+        summaries = (
+            await session.scalars(select(TimelineEvent.summary).order_by(TimelineEvent.seq))
+        ).all()
+        message = await session.scalar(select(OutboxMessage))
+    assert list(summaries) == [
+        "任务「社区意见」开启，承办：东城社区，期限 2026-11-16 09:00",
+        "征求西城社区对组织org-7的意见（c-gone）",
+    ]
+    assert message is not None
+    assert message.id == notification_id(escalation)
+    assert message.payload["data"]["message"] == "黄牌督办：承办：东城社区，升级至街道党工委督办"

@@ -18,7 +18,7 @@ NOTICE = Notification(
     title="年度考核社区意见",
     due_at=datetime(2026, 12, 11, 9, tzinfo=UTC),
     at=datetime(2026, 12, 11, 9, tzinfo=UTC),
-    message="黄牌：任务「年度考核社区意见」升级至 street_committee 督办",
+    message="黄牌：任务「年度考核社区意见」升级至街道党工委督办",
 )
 
 

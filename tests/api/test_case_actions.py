@@ -134,8 +134,17 @@ async def test_an_administrator_names_the_community_to_consult(
         again = await api.http.post(url, json=body, headers=api.auth("admin"))
         assert again.status_code == 422
         assert "不在待指定社区状态" in again.json()["detail"]
+        detail = await api.answered(waiting)
 
     assert listed["community_id"] == "c-b"
+    # The timeline names the community as the registry does, stored and live alike.
+    stored = [row["summary"] for row in detail["timeline"]]
+    live = [entry["summary"] for entry in detail["live"]["state"]["timeline"]]
+    for summaries in (stored, live):
+        assert "人工指定征求意见的社区：汾河社区" in summaries
+        assert any(
+            s.startswith("任务「出具社区党组织意见」开启，承办：汾河社区，") for s in summaries
+        )
     [audit] = await _audited(api, waiting)
     assert (audit.actor, audit.detail["role"]) == ("admin", "admin")
 

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.case import CaseSnapshot
 from models.case_actions import AssignInput, OverrideInput
 from models.deadline import CardLevel, TaskStatus
+from models.mentions import name_mentions
 from rules.engine.facts import SubjectFacts
 from tests.workflows.assessment_support import (
     asked,
@@ -48,6 +49,7 @@ from tests.workflows.case_support import (
 )
 from tests.workflows.deadline_support import quiet_friday
 from workflows import search_attributes as sa
+from workflows.deadline_text import show
 from workflows.dual_assessment import DualAssessmentWorkflow
 
 MINUTE = timedelta(minutes=1)
@@ -414,6 +416,16 @@ async def test_unanswered_opinion_holds_escalates_and_closes_only_on_override(
         ("street_committee", CardLevel.YELLOW),
         ("street_committee", CardLevel.RED),
     ]
+    # As people read them once stored: the community by its registry name, the role by its label.
+    [task] = held.tasks
+    assert task.schedule is not None
+    community, due = {task.spec.owner: "东关社区"}, show(task.schedule.due_at)
+    assert [name_mentions(n.message, community) for n in escalated] == [
+        f"黄牌督办：任务「出具社区党组织意见」（承办：东关社区，期限 {due}）升级至街道党工委督办",
+        f"红牌通报：任务「出具社区党组织意见」（承办：东关社区，期限 {due}）升级至街道党工委督办",
+    ]
+    opened = name_mentions(entries(held.timeline, "opened")[0].summary, community)
+    assert opened == f"任务「出具社区党组织意见」开启，承办：东关社区，期限 {due}"
     assert store.snapshot(handle.id).tasks[0].status is TaskStatus.CANCELLED
 
 
