@@ -3,6 +3,7 @@ notifications, written in one transaction so the outbox never reports state that
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
 
@@ -12,7 +13,7 @@ from temporalio import activity
 
 from db.case_tables import OutboxMessage
 from db.cases import add_outbox, add_timeline, upsert_case
-from db.names import names
+from db.names import RecentNames, names
 from db.vocab import OutboxKind
 from models.case import OutboundEvent, ProjectCaseInput, ProjectCaseResult
 from models.mentions import mentioned, name_mentions
@@ -25,6 +26,7 @@ ENGINE_SOURCE = "urn:grassroots:engine"
 # Where a new outbox row goes: the configured webhooks (notifications also show in the inbox).
 WEBHOOK = "webhook"
 _IDS = uuid.UUID("5f0c8a4e-4a59-4d53-9a0e-6c1f0e7b2a11")
+NameLookup = Callable[[AsyncSession, set[str]], Awaitable[dict[str, str]]]
 
 
 def event_message_id(event: OutboundEvent) -> str:
@@ -67,7 +69,9 @@ def notification_cloudevent(notification: Notification) -> dict[str, Any]:
     }
 
 
-async def named(session: AsyncSession, params: ProjectCaseInput) -> ProjectCaseInput:
+async def named(
+    session: AsyncSession, params: ProjectCaseInput, lookup: NameLookup = names
+) -> ProjectCaseInput:
     """The step with the registry ids its timeline entries and notifications mention replaced by
     their names (models/mentions.py); a step that mentions none costs no query."""
     ids = set[str]().union(
@@ -76,7 +80,7 @@ async def named(session: AsyncSession, params: ProjectCaseInput) -> ProjectCaseI
     )
     if not ids:
         return params
-    found = await names(session, ids)
+    found = await lookup(session, ids)
     timeline = [
         e.model_copy(update={"summary": name_mentions(e.summary, found)}) for e in params.timeline
     ]
@@ -116,8 +120,11 @@ def outbox_messages(params: ProjectCaseInput) -> list[OutboxMessage]:
 class CaseActivities:
     """Writes the case projection for listing, the task inbox, the timeline and the outbox."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], names: NameLookup | None = None
+    ) -> None:
         self._sessions = sessions
+        self._names = names or RecentNames()  # the registry's names, re-read after a minute
 
     @activity.defn
     async def project_case(self, params: ProjectCaseInput) -> ProjectCaseResult:
@@ -129,7 +136,7 @@ class CaseActivities:
     async def _project(self, params: ProjectCaseInput) -> ProjectCaseResult:
         case_id = params.snapshot.case_id
         async with self._sessions() as session:
-            params = await named(session, params)
+            params = await named(session, params, self._names)
             connection = await session.connection()
             await upsert_case(connection, params.snapshot)
             timeline = await add_timeline(connection, case_id, params.first_seq, params.timeline)

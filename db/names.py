@@ -1,6 +1,7 @@
 """Readable names of registry ids: communities, streets, organisations, grids, households."""
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,3 +32,29 @@ async def names(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, s
         for row in households:
             found[row.id] = f"党员中心户（{row.address}{row.unit or ''}）"
     return found
+
+
+class RecentNames:
+    """``names`` with what it read in the last ``ttl`` seconds kept in this process: a case's
+    projection steps name the same few communities over and over. A rename shows in texts stored
+    from ``ttl`` after it; ids the registry lacks are remembered as such for as long."""
+
+    def __init__(
+        self, ttl: float = 60.0, *, size: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl, self._size, self._clock = ttl, size, clock
+        self._seen: dict[str, tuple[str | None, float]] = {}
+
+    async def __call__(self, session: AsyncSession, ids: Iterable[str]) -> dict[str, str]:
+        now = self._clock()
+        wanted = set(ids)
+        fresh = {i: self._seen[i] for i in wanted if i in self._seen}
+        fresh = {i: seen for i, seen in fresh.items() if now - seen[1] < self._ttl}
+        missing = wanted - fresh.keys()
+        if missing:
+            found = await names(session, missing)
+            if len(self._seen) + len(missing) > self._size:
+                self._seen.clear()
+            for i in missing:
+                fresh[i] = self._seen[i] = (found.get(i), now)
+        return {i: name for i, (name, _) in fresh.items() if name is not None}
