@@ -71,15 +71,15 @@ def notification_cloudevent(notification: Notification) -> dict[str, Any]:
 
 async def named(
     session: AsyncSession, params: ProjectCaseInput, lookup: NameLookup = names
-) -> ProjectCaseInput:
+) -> tuple[ProjectCaseInput, dict[str, str]]:
     """The step with the registry ids its timeline entries and notifications mention replaced by
-    their names (models/mentions.py); a step that mentions none costs no query."""
+    their names (models/mentions.py), and those names; a step that mentions none costs no query."""
     ids = set[str]().union(
         *(mentioned(entry.summary) for entry in params.timeline),
         *(mentioned(notification.message) for notification in params.notifications),
     )
     if not ids:
-        return params
+        return params, {}
     found = await lookup(session, ids)
     timeline = [
         e.model_copy(update={"summary": name_mentions(e.summary, found)}) for e in params.timeline
@@ -88,7 +88,8 @@ async def named(
         n.model_copy(update={"message": name_mentions(n.message, found)})
         for n in params.notifications
     ]
-    return params.model_copy(update={"timeline": timeline, "notifications": notifications})
+    named = params.model_copy(update={"timeline": timeline, "notifications": notifications})
+    return named, found
 
 
 def outbox_messages(params: ProjectCaseInput) -> list[OutboxMessage]:
@@ -136,11 +137,11 @@ class CaseActivities:
     async def _project(self, params: ProjectCaseInput) -> ProjectCaseResult:
         case_id = params.snapshot.case_id
         async with self._sessions() as session:
-            params = await named(session, params, self._names)
+            params, found = await named(session, params, self._names)
             connection = await session.connection()
             await upsert_case(connection, params.snapshot)
             timeline = await add_timeline(connection, case_id, params.first_seq, params.timeline)
             outbox = await add_outbox(connection, outbox_messages(params))
             await session.commit()
         log.debug("case_projected", case_id=case_id, timeline=timeline, outbox=outbox)
-        return ProjectCaseResult(timeline_written=timeline, outbox_written=outbox)
+        return ProjectCaseResult(timeline_written=timeline, outbox_written=outbox, names=found)

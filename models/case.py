@@ -72,3 +72,7 @@ class ProjectCaseInput(BaseModel):
 class ProjectCaseResult(BaseModel):
     timeline_written: int = 0
     outbox_written: int = 0
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="The registry's names of the ids the step's texts mention (models/mentions).",
+    )

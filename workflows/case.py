@@ -157,6 +157,7 @@ class CaseCore(CaseFace):
         self._patches = (*CASE_PATCHES, *patches)
         self._lean = False
         self._pending_attributes: dict[str, SearchAttributeUpdate[Any]] = {}
+        self._names: dict[str, str] = {}  # registry names the projection brought back
 
     # --- Rules ----------------------------------------------------------------------------------
 

@@ -66,6 +66,7 @@ class CaseFace:
     _pump: asyncio.Task[None] | None
     _attributes: dict[str, Any]
     _pending_attributes: dict[str, SearchAttributeUpdate[Any]]
+    _names: dict[str, str]
     _reads: int
     _lean: bool
 
@@ -79,6 +80,14 @@ class CaseFace:
     def role_label(self, role: str) -> str:
         """A rule role as people read it (CaseCore answers from the pinned rules)."""
         return role
+
+    def shown(self, who: str | None) -> str:
+        """A role, community or organisation in the Web UI's details: a rule role by its label,
+        a registry id by the name a projection step last brought back (its id until then)."""
+        if not who:
+            return "—"
+        label = self.role_label(who)
+        return label if label != who else self._names.get(who, who)
 
     def open_tasks(self) -> list[CaseDeadlineTask]:
         return [t for t in self._tasks.values() if t.status is TaskStatus.OPEN]
@@ -159,12 +168,13 @@ class CaseFace:
         lines = [
             f"**{self.title}**",
             "",
-            f"状态：{self._labels.get(self.status, self.status)}　社区：{self.community_id or '—'}",
+            f"状态：{self._labels.get(self.status, self.status)}"
+            f"　社区：{self.shown(self.community_id)}",
         ]
         open_tasks = [t.current for t in self.open_tasks()]
         for state in open_tasks:
             due = show(state.schedule.due_at) if state.schedule else "计算中"
-            owner = self.role_label(state.spec.owner)
+            owner = self.shown(state.spec.owner)
             lines.append(
                 f"待办：{state.spec.title}　承办：{owner}　期限：{due}　"
                 f"警示：{CARD_LABELS[state.level]}"
@@ -242,7 +252,7 @@ class CaseFace:
                 # On the worker that runs the case, inside its workflow task: no activity task
                 # round trip through the server and no extra workflow task per step. The write
                 # is idempotent, so a workflow task that is retried writes nothing twice.
-                await workflow.execute_local_activity(
+                result = await workflow.execute_local_activity(
                     "project_case",
                     step,
                     result_type=ProjectCaseResult,
@@ -250,10 +260,14 @@ class CaseFace:
                     retry_policy=RETRY,
                 )
             else:
-                await workflow.execute_activity(
+                result = await workflow.execute_activity(
                     "project_case",
                     step,
                     result_type=ProjectCaseResult,
                     start_to_close_timeout=TIMEOUT,
                     retry_policy=RETRY,
                 )
+            if result.names.keys() - self._names.keys():
+                # The registry's names of what the step mentioned, for the Web UI's details.
+                self._names.update(result.names)
+                workflow.set_current_details(self._details())

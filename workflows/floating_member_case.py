@@ -191,7 +191,7 @@ class LongCase(CaseCore):
             state = task.state
             due = show(state.schedule.due_at) if state.schedule else "计算中"
             card = "" if state.level is CardLevel.NORMAL else f"　警示：{CARD_LABELS[state.level]}"
-            owner = self.role_label(state.spec.owner)
+            owner = self.shown(state.spec.owner)
             lines.append(f"待办：{state.spec.title}　承办：{owner}　期限：{due}{card}")
         lines.append(f"规则版本：{self.version or '—'}")
         return "\n".join(lines)

@@ -168,7 +168,8 @@ async def test_the_registry_ids_a_step_mentions_are_stored_by_name(
         timeline=[opened, _entry("decided", 1).model_copy(update={"summary": named})],
         notifications=[escalation],
     )
-    await ActivityEnvironment().run(CaseActivities(sessions).project_case, step)
+    result = await ActivityEnvironment().run(CaseActivities(sessions).project_case, step)
+    assert result.names == {"A": "东城社区", "B": "西城社区", "org-7": "组织org-7"}
     async with sessions() as session:
         summaries = (
             await session.scalars(select(TimelineEvent.summary).order_by(TimelineEvent.seq))

@@ -27,6 +27,7 @@ from models.case_actions import CaseResult, CaseView
 from models.deadline import TimelineEntry
 from models.dual_assessment import SubjectFactsInput, SubjectFactsResult
 from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
+from models.mentions import mentioned
 from models.notification import Notification
 from rules.engine.facts import OrgFacts, SubjectFacts
 from rules.engine.registry import RuleRegistry
@@ -42,16 +43,23 @@ Edits = dict[str, list[tuple[str, str]]]
 
 
 class CaseStore:
-    """Keeps every ``project_case`` call, as the case store would receive them."""
+    """Keeps every ``project_case`` call, as the case store would receive them, and answers with
+    the names in ``registry_names`` of the ids the step's texts mention, as the real one does."""
 
     def __init__(self) -> None:
         self.calls: list[ProjectCaseInput] = []
+        self.registry_names: dict[str, str] = {"c-east": "东关社区"}
 
     @activity.defn(name="project_case")
     async def project_case(self, step: ProjectCaseInput) -> ProjectCaseResult:
         self.calls.append(step)
         outbox = len(step.events) + len(step.notifications)
-        return ProjectCaseResult(timeline_written=len(step.timeline), outbox_written=outbox)
+        texts = [e.summary for e in step.timeline] + [n.message for n in step.notifications]
+        ids = set[str]().union(*(mentioned(text) for text in texts))
+        names = {i: self.registry_names[i] for i in ids if i in self.registry_names}
+        return ProjectCaseResult(
+            timeline_written=len(step.timeline), outbox_written=outbox, names=names
+        )
 
     def _of(self, case_id: str) -> list[ProjectCaseInput]:
         return [call for call in self.calls if call.snapshot.case_id == case_id]

@@ -69,7 +69,9 @@ async def test_unit_opinion_is_reminded_delivered_and_closed(
         try:
             opened = await eventually(handle, asked)
             await sleep_until(time_skipping_env, friday - HOUR)
-            assert "待办：出具社区党组织意见" in await details(handle)
+            shown = await details(handle)
+            assert "社区：东关社区" in shown  # named once a projection step brought the name back
+            assert "待办：出具社区党组织意见　承办：东关社区" in shown
             desc = await handle.describe()
             assert desc.typed_search_attributes.get(sa.STATUS) == "awaiting_opinion"
             assert desc.typed_search_attributes.get(sa.COMMUNITY) == "c-east"
