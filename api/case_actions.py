@@ -21,6 +21,7 @@ from api.security import Principal, forbidden
 from api.services import Services
 from api.updates import UpdateRefused, run_update
 from db.cases import audit, get_case
+from db.names import named_within
 from db.vocab import UserRole
 from models.case_actions import (
     AssignInput,
@@ -183,7 +184,9 @@ async def perform(
     payload = request.update_input(person.name, role)
     try:
         update_id = f"{action.name}/{person.actor}/{key}" if key else None
-        result = await _update(svc, case_id, action, payload, update_id)
+        answer = await _update(svc, case_id, action, payload, update_id)
+        named = await named_within(svc.sessions, answer.model_dump(mode="json"))
+        result = type(answer).model_validate(named)
     except Problem as problem:
         log.info(
             "case_action_refused",

@@ -2,11 +2,13 @@
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import func, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import Building, CentralHousehold, Community, Grid, Organisation, Street
+from models.mentions import mentioned_within, name_mentions_within
 
 
 async def names(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, str]:
@@ -32,6 +34,17 @@ async def names(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, s
         for row in households:
             found[row.id] = f"党员中心户（{row.address}{row.unit or ''}）"
     return found
+
+
+async def named_within(sessions: async_sessionmaker[AsyncSession], value: Any) -> Any:
+    """``value`` (JSON: a case's live state, an action's answer) with every registry id its texts
+    mention named (models/mentions.py); no query when it mentions none."""
+    mentioned = mentioned_within(value)
+    if not mentioned:
+        return value
+    async with sessions() as session:
+        found = await names(session, mentioned)
+    return name_mentions_within(value, found)
 
 
 class RecentNames:

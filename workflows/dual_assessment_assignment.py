@@ -138,7 +138,7 @@ class ConsultedOrgAssignment(AssessmentEndings):
         if self._assign_task is not None:
             answer = {"org_id": request.org_id, "role": request.role, "reason": request.reason}
             self._assign_task.answer(answer, request.actor)
-        return self._case.result(f"已指定 {request.org_id} 出具意见")
+        return self._case.result(f"已指定{self._case.party(request.org_id)}出具意见")
 
     @assign_consulted_org.validator
     def _validate_assign(self, request: AssignInput) -> None:

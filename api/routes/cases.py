@@ -27,9 +27,8 @@ from api.security import Person, Writer
 from api.services import services
 from db.base import utcnow
 from db.cases import CaseFilter, case_tasks, case_timeline, get_case, list_cases
-from db.names import names
+from db.names import named_within
 from models.case_actions import CaseActionResult, MoveRulesResult
-from models.mentions import mentioned_within, name_mentions_within
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["cases"])
@@ -95,11 +94,8 @@ async def case(request: Request, person: Person, case_id: str) -> CaseDetail:
         timeline = await case_timeline(session, case_id)
     timeout = svc.config.live_state_timeout.total_seconds()
     live = await live_state(svc.temporal, case_id, timeout)
-    mentioned = mentioned_within(live.state)
-    if mentioned:  # the running case's own texts, named as its stored timeline is
-        async with svc.sessions() as session:
-            found = await names(session, mentioned)
-        live = live.model_copy(update={"state": name_mentions_within(live.state, found)})
+    # The running case's own texts, named as its stored timeline is.
+    live = live.model_copy(update={"state": await named_within(svc.sessions, live.state)})
     return CaseDetail.of(row, tasks, timeline, live)
 
 

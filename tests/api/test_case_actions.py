@@ -129,7 +129,7 @@ async def test_an_administrator_names_the_community_to_consult(
         assert viewer.status_code == 403
         named = await api.http.post(url, json=body, headers=api.auth("admin"))
         assert named.status_code == 200, named.text
-        assert named.json()["message"] == "已指定 c-b 出具意见"
+        assert named.json()["message"] == "已指定汾河社区出具意见"
         listed = await api.wait_for(waiting, status="awaiting_opinion")
         again = await api.http.post(url, json=body, headers=api.auth("admin"))
         assert again.status_code == 422
