@@ -61,8 +61,9 @@ class RecentNames:
     async def __call__(self, session: AsyncSession, ids: Iterable[str]) -> dict[str, str]:
         now = self._clock()
         wanted = set(ids)
-        fresh = {i: self._seen[i] for i in wanted if i in self._seen}
-        fresh = {i: seen for i, seen in fresh.items() if now - seen[1] < self._ttl}
+        fresh = {
+            i: seen for i in wanted if (seen := self._seen.get(i)) and now - seen[1] < self._ttl
+        }
         missing = wanted - fresh.keys()
         if missing:
             found = await names(session, missing)

@@ -45,7 +45,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.deadline import DeadlineSpec, Schedule, TimelineEntry
     from models.events import CASE_ENGINE, CaseStartInput, InboundEvent
-    from models.mentions import mention
     from models.notification import Notification
     from rules.engine.cache import RuleFiles, rule_set_for, rule_set_of
     from rules.engine.dates import DueDate
@@ -175,13 +174,6 @@ class CaseCore(CaseFace):
         if self._files is None and self._pinned is None:
             return role
         return self.rules.role_label(role)
-
-    def party(self, who: str) -> str:
-        """Whoever a timeline entry or notification names: a rule role by its label, anything
-        else (a community, an organisation…) marked for the name the registry gives it when the
-        text is stored (models/mentions.py)."""
-        label = self.role_label(who)
-        return label if label != who else mention(who)
 
     def decide_patches(self) -> None:
         """Decide every patch of the case now, in its first workflow task (see PATCHES_FIRST); a

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case import CaseSnapshot, OutboundEvent, ProjectCaseInput, ProjectCaseResult
     from models.case_actions import CaseView
     from models.deadline import CARD_LABELS, TaskStatus, TimelineEntry
+    from models.mentions import mention, name_mentions
     from models.notification import Notification
     from rules.engine.cache import RuleFiles
     from rules.engine.processes.run import Process
@@ -81,13 +82,17 @@ class CaseFace:
         """A rule role as people read it (CaseCore answers from the pinned rules)."""
         return role
 
-    def shown(self, who: str | None) -> str:
-        """A role, community or organisation in the Web UI's details: a rule role by its label,
-        a registry id by the name a projection step last brought back (its id until then)."""
-        if not who:
-            return "—"
+    def party(self, who: str) -> str:
+        """Whoever a timeline entry or notification names: a rule role by its label, anything
+        else (a community, an organisation…) marked for the name the registry gives it when the
+        text is stored (models/mentions.py)."""
         label = self.role_label(who)
-        return label if label != who else self._names.get(who, who)
+        return label if label != who else mention(who)
+
+    def shown(self, who: str | None) -> str:
+        """``party`` for the Web UI's details, which are not stored: a registry id by the name a
+        projection step last brought back (its id until then)."""
+        return name_mentions(self.party(who), self._names) if who else "—"
 
     def open_tasks(self) -> list[CaseDeadlineTask]:
         return [t for t in self._tasks.values() if t.status is TaskStatus.OPEN]

@@ -1,6 +1,6 @@
 """Wording the process workflows share (pure, workflow-safe)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -121,3 +121,12 @@ def due_rule(due: DueDate, anchors: Mapping[str, str]) -> str:
     """A due rule in words: 考核截止前 5wd."""
     where = "前" if due.before else "后"
     return f"{anchors.get(due.anchor, due.anchor)}{where} {due.offset.text}"
+
+
+def role_refused(
+    role: str, allowed: Iterable[str], act: str, may: str, label: Callable[[str], str] = str
+) -> ValueError:
+    """The refusal of ``role`` to ``act``, naming who ``may`` (可授权, 可指定 …), every role as
+    ``label`` names it for people."""
+    names = "、".join(label(name) for name in allowed)
+    return ValueError(f"角色“{label(role)}”无权{act}（{may}：{names}）")

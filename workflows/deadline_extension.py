@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from models.deadline import DeadlineState, TaskStatus
     from models.duration import Duration
 
+from workflows.case_text import role_refused
 from workflows.deadline_text import CHINA_TIME, show, status_word
 
 
@@ -37,8 +38,7 @@ def check_extension(
     if state.schedule is None:
         raise ValueError(f"{task}正在排定期限，请稍后再试")
     if role not in spec.extension_roles:
-        allowed = "、".join(role_label(name) for name in spec.extension_roles)
-        raise ValueError(f"角色“{role_label(role)}”无权为{task}延期（可批准延期：{allowed}）")
+        raise role_refused(role, spec.extension_roles, f"为{task}延期", "可批准延期", role_label)
     if state.extensions >= spec.max_extensions:
         raise ValueError(
             f"{task}已延期 {state.extensions} 次，已达规则允许的上限（{spec.max_extensions} 次）"

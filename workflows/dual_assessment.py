@@ -22,7 +22,15 @@ from temporalio.exceptions import ApplicationError
 
 from workflows.case import ANSWERS_ENGINE, RETRY, TIMEOUT, CaseCore, CaseWorkflow
 from workflows.case_tasks import CaseDeadlineTask
-from workflows.case_text import CLOSED_WORDS, due_rule, period_year, problems, said, shown
+from workflows.case_text import (
+    CLOSED_WORDS,
+    due_rule,
+    period_year,
+    problems,
+    role_refused,
+    said,
+    shown,
+)
 from workflows.deadline_extension import as_aware
 from workflows.deadline_text import CHINA_TIME, show
 from workflows.dual_assessment_assignment import ANCHORS, NO_ORG, ConsultedOrgAssignment
@@ -332,8 +340,6 @@ class DualAssessmentWorkflow(ConsultedOrgAssignment, CaseWorkflow):
         if self._task is None and self._assigned is not None:
             raise ValueError("已指定征求意见的社区，将向社区发出意见任务，不能再授权放行")
         if request.role not in roles:
-            label = self._case.role_label
-            allowed = "、".join(label(role) for role in roles)
-            raise ValueError(f"角色“{label(request.role)}”无权授权放行（可授权：{allowed}）")
+            raise role_refused(request.role, roles, "授权放行", "可授权", self._case.role_label)
         if not request.reason.strip() or not request.actor.strip():
             raise ValueError("授权放行须写明操作人和理由")

@@ -13,7 +13,7 @@ from temporalio import workflow
 
 from workflows.case import ANSWERS_ENGINE
 from workflows.case_tasks import CaseDeadlineTask
-from workflows.case_text import due_rule
+from workflows.case_text import due_rule, role_refused
 from workflows.deadline_text import show
 from workflows.dual_assessment_endings import AssessmentEndings
 
@@ -152,8 +152,6 @@ class ConsultedOrgAssignment(AssessmentEndings):
         if not waiting or self._assigned is not None:
             raise ValueError("案件不在待指定社区状态")
         if request.role not in roles:
-            label = self._case.role_label
-            allowed = "、".join(label(role) for role in roles)
-            raise ValueError(f"角色“{label(request.role)}”无权指定社区（可指定：{allowed}）")
+            raise role_refused(request.role, roles, "指定社区", "可指定", self._case.role_label)
         if not request.org_id.strip() or not request.actor.strip():
             raise ValueError("须写明社区和操作人")

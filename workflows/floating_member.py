@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.case import CaseWorkflow
     from workflows.case_tasks import CaseDeadlineTask
+    from workflows.case_text import role_refused
     from workflows.deadline_text import show
     from workflows.floating_member_answers import origin_request, place_request
     from workflows.floating_member_case import LongCase
@@ -339,7 +340,6 @@ def _check_person(role: str, actor: str, rule_label: Callable[[str], str]) -> No
         return USER_ROLE_LABELS[UserRole.COMMUNITY_STAFF] if staff else rule_label(name)
 
     if role not in PERSON_ROLES:
-        allowed = "、".join(label(name) for name in PERSON_ROLES)
-        raise ValueError(f"角色“{label(role)}”无权办理（可办理：{allowed}）")
+        raise role_refused(role, PERSON_ROLES, "办理", "可办理", label)
     if not actor.strip():
         raise ValueError("须写明操作人")
